@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import TollgateSite
+
+/// `tollgate build`: the site in `_site/`.
+public struct BuildCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build the site into a folder (default: _site/).",
+        discussion: """
+            The site is written to a temporary folder and moves into place only when the whole \
+            build succeeded: a failed build leaves the previous site untouched. Every problem \
+            found is reported as file:line: message.
+            """
+    )
+
+    @Argument(help: "The site's folder (with site.yml).", completion: .directory)
+    var source: String = "."
+
+    @Option(name: .shortAndLong, help: "Where to write the site (default: <source>/_site).", completion: .directory)
+    var output: String?
+
+    @Flag(help: "Also build chapters and courses marked 'draft: true'.")
+    var drafts = false
+
+    @Option(name: .customLong("base-url"), help: "Serve from this URL instead of site.yml's base_url (e.g. http://127.0.0.1:8000).")
+    var baseURL: String?
+
+    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+    var quiet = false
+
+    public init() {}
+
+    public func run() throws {
+        let options = BuildOptions(
+            source: URL(fileURLWithPath: source), output: output.map { URL(fileURLWithPath: $0) },
+            includeDrafts: drafts, baseURL: baseURL)
+        do {
+            let report = try Pipeline.build(options) { line in
+                if !quiet { print(line) }
+            }
+            if !quiet {
+                print("Built \(report.pages) pages (\(report.chapters) chapters, \(report.premiumChapters) premium) and \(report.files - report.pages) other files into \(report.output.path) in \(String(format: "%.2f", report.seconds)) s")
+            }
+        } catch let failure as BuildFailure {
+            FileHandle.standardError.write(Data((failure.description + "\n").utf8))
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// Escaping of text for HTML and XML.
+package enum HTMLEscaping {
+    /// `text` escaped for an element's content or a double-quoted attribute value.
+    package static func attribute(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 })
+        else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 16)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// `text` escaped for element content.
+    package static func text(_ text: String) -> String { attribute(text) }
+}

@@ -1,0 +1,190 @@
+import CCmarkGFM
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Renders GitHub Flavored Markdown to HTML with libcmark-gfm.
+///
+/// This is the only file in Tollgate that calls `cmark_*` functions. It parses with the
+/// GFM extensions (tables, strikethrough, autolinks, task lists, tagfilter) and footnotes,
+/// gives every heading a unique GitHub-style id with an anchor link, and lets the caller
+/// rewrite or reject every link and image destination.
+public struct MarkdownRenderer: Sendable {
+    /// The options this renderer was made with.
+    public let options: MarkdownOptions
+
+    /// Makes a renderer.
+    public init(options: MarkdownOptions = [.smartPunctuation]) {
+        self.options = options
+        _ = Self.registered
+    }
+
+    private static let registered: Bool = {
+        cmark_gfm_core_extensions_ensure_registered()
+        return true
+    }()
+
+    private static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
+
+    private var cmarkOptions: Int32 {
+        var flags = CMARK_OPT_FOOTNOTES | CMARK_OPT_GITHUB_PRE_LANG
+        if options.contains(.smartPunctuation) { flags |= CMARK_OPT_SMART }
+        if options.contains(.rawHTML) { flags |= CMARK_OPT_UNSAFE }
+        return flags
+    }
+
+    /// Renders `markdown` to HTML.
+    ///
+    /// - Parameters:
+    ///   - markdown: the Markdown source.
+    ///   - firstLine: the line number of the first line of `markdown` in its file, used in
+    ///     the lines that link problems report (front matter comes before the body).
+    ///   - reservedIDs: heading ids already used on the page; new ids avoid them.
+    ///   - resolveLink: called once for every link and image destination, in document order.
+    /// - Returns: the HTML, the headings with their ids, and the problems `resolveLink` reported.
+    public func render(
+        markdown: String,
+        firstLine: Int = 1,
+        reservedIDs: Set<String> = [],
+        resolveLink: (LinkReference) -> LinkResolution = { _ in .keep }
+    ) -> RenderedMarkdown {
+        let flags = cmarkOptions
+        guard let parser = cmark_parser_new(flags) else {
+            return RenderedMarkdown(html: "", headings: [], problems: [])
+        }
+        defer { cmark_parser_free(parser) }
+        for name in Self.extensionNames {
+            if let ext = cmark_find_syntax_extension(name) {
+                cmark_parser_attach_syntax_extension(parser, ext)
+            }
+        }
+        var source = markdown
+        source.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                cmark_parser_feed(parser, chars.baseAddress, chars.count)
+            }
+        }
+        guard let document = cmark_parser_finish(parser) else {
+            return RenderedMarkdown(html: "", headings: [], problems: [])
+        }
+        defer { cmark_node_free(document) }
+
+        var headingNodes: [OpaquePointer] = []
+        var problems: [MarkdownProblem] = []
+        let iterator = cmark_iter_new(document)
+        defer { cmark_iter_free(iterator) }
+        while case let event = cmark_iter_next(iterator), event != CMARK_EVENT_DONE {
+            guard event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator) else { continue }
+            switch cmark_node_get_type(node) {
+            case CMARK_NODE_HEADING:
+                headingNodes.append(node)
+            case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
+                let destination = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
+                let reference = LinkReference(
+                    destination: destination,
+                    isImage: cmark_node_get_type(node) == CMARK_NODE_IMAGE,
+                    line: Self.line(of: node) + firstLine - 1
+                )
+                switch resolveLink(reference) {
+                case .keep:
+                    break
+                case .replace(let url):
+                    cmark_node_set_url(node, url)
+                case .problem(let message):
+                    problems.append(MarkdownProblem(line: reference.line, message: message))
+                }
+            default:
+                break
+            }
+        }
+
+        var ids = HeadingIDs(reserved: reservedIDs)
+        var headings: [Heading] = []
+        for node in headingNodes {
+            let level = Int(cmark_node_get_heading_level(node))
+            let text = Self.plainText(of: node)
+            let id = ids.makeUnique(HeadingIDs.slug(text))
+            headings.append(Heading(level: level, id: id, text: text))
+            Self.replaceHeading(node, level: level, id: id)
+        }
+
+        let extensions = cmark_parser_get_syntax_extensions(parser)
+        guard let rendered = cmark_render_html(document, flags, extensions) else {
+            return RenderedMarkdown(html: "", headings: headings, problems: problems)
+        }
+        defer { free(rendered) }
+        return RenderedMarkdown(html: String(cString: rendered), headings: headings, problems: problems)
+    }
+
+    /// The number of the last line of the first paragraph of `markdown` (1-based), or nil
+    /// when it has no paragraph.
+    public func endLineOfFirstParagraph(in markdown: String) -> Int? {
+        guard let parser = cmark_parser_new(cmarkOptions) else { return nil }
+        defer { cmark_parser_free(parser) }
+        var source = markdown
+        source.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                cmark_parser_feed(parser, chars.baseAddress, chars.count)
+            }
+        }
+        guard let document = cmark_parser_finish(parser) else { return nil }
+        defer { cmark_node_free(document) }
+        var child = cmark_node_first_child(document)
+        while let node = child {
+            if cmark_node_get_type(node) == CMARK_NODE_PARAGRAPH {
+                return Int(cmark_node_get_end_line(node))
+            }
+            child = cmark_node_next(node)
+        }
+        return nil
+    }
+
+    /// Replaces a heading node by a custom block that renders `<hN id>` with an anchor link,
+    /// keeping the heading's inline children.
+    private static func replaceHeading(_ heading: OpaquePointer, level: Int, id: String) {
+        guard let block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK) else { return }
+        let escaped = HTMLEscaping.attribute(id)
+        cmark_node_set_on_enter(
+            block, "<h\(level) id=\"\(escaped)\"><a class=\"anchor\" href=\"#\(escaped)\" aria-hidden=\"true\"></a>")
+        cmark_node_set_on_exit(block, "</h\(level)>")
+        while let child = cmark_node_first_child(heading) {
+            cmark_node_unlink(child)
+            cmark_node_append_child(block, child)
+        }
+        cmark_node_replace(heading, block)
+        cmark_node_free(heading)
+    }
+
+    /// The text a reader sees in `node`: its text, code and line-break descendants.
+    private static func plainText(of node: OpaquePointer) -> String {
+        var text = ""
+        let iterator = cmark_iter_new(node)
+        defer { cmark_iter_free(iterator) }
+        while case let event = cmark_iter_next(iterator), event != CMARK_EVENT_DONE {
+            guard event == CMARK_EVENT_ENTER, let child = cmark_iter_get_node(iterator) else { continue }
+            switch cmark_node_get_type(child) {
+            case CMARK_NODE_TEXT, CMARK_NODE_CODE:
+                if let literal = cmark_node_get_literal(child) { text += String(cString: literal) }
+            case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
+                text += " "
+            default:
+                break
+            }
+        }
+        return text
+    }
+
+    /// The source line of `node`, or of its nearest ancestor that knows its line.
+    private static func line(of node: OpaquePointer) -> Int {
+        var current: OpaquePointer? = node
+        while let candidate = current {
+            let line = Int(cmark_node_get_start_line(candidate))
+            if line > 0 { return line }
+            current = cmark_node_parent(candidate)
+        }
+        return 1
+    }
+}

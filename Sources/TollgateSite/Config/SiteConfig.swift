@@ -1,0 +1,152 @@
+import Foundation
+import TollgateMarkdown
+
+/// A site's configuration, read strictly from `site.yml`.
+public struct SiteConfig: Sendable {
+    /// The site's name.
+    public var title: String
+    /// One line about the site, for the catalog and search engines.
+    public var description: String
+    /// The absolute URL the site is served from, without a trailing slash.
+    public var baseURL: String
+    /// The language of the site's text and interface (`en`, `zh-CN`).
+    public var language: String
+    /// The author, for the feed.
+    public var author: String
+    /// The copyright line of the footer.
+    public var copyright: String
+    /// The license server's URL, when members unlock through one.
+    public var licenseServer: String?
+    /// How Markdown is rendered.
+    public var markdownOptions: MarkdownOptions
+    /// How many entries `feed.xml` lists.
+    public var feedLimit: Int
+    /// The premium tiers.
+    public var tiers: TierCatalog
+    /// The key epoch (bumped by key rotation).
+    public var epoch: Int
+    /// Overrides of the strings table, by key.
+    public var strings: [String: String]
+
+    /// The path part of ``baseURL``: "" for a site at the root, "/courses" under a sub-path.
+    public var basePath: String {
+        guard let components = URLComponents(string: baseURL) else { return "" }
+        var path = components.percentEncodedPath
+        while path.hasSuffix("/") { path.removeLast() }
+        return path
+    }
+
+    /// Languages with a built-in strings table.
+    public static let languages = ["en", "zh-CN"]
+
+    static let keys = [
+        "title", "description", "base_url", "language", "author", "copyright", "license_server",
+        "markdown", "feed_limit", "tiers", "keys", "strings",
+    ]
+    static let tierKeys = ["id", "name", "checkout_url", "includes"]
+    static let markdownKeys = ["raw_html", "smart_punctuation"]
+    static let keysKeys = ["epoch"]
+
+    /// Reads `site.yml`.
+    ///
+    /// - Parameters:
+    ///   - text: the file's text.
+    ///   - file: the path shown in messages.
+    ///   - stringKeys: the keys a `strings:` override may use.
+    /// - Throws: ``DiagnosticList`` with every problem found.
+    static func parse(_ text: String, file: String, stringKeys: Set<String>) throws -> SiteConfig {
+        let yaml = try YAMLObject.parse(text, file: file, what: "site.yml")
+        yaml.rejectUnknownKeys(allowed: keys)
+
+        let title = yaml.string("title")
+        if title?.isEmpty ?? true { yaml.report("'title' is required in site.yml") }
+        var baseURL = yaml.string("base_url") ?? ""
+        if baseURL.isEmpty {
+            yaml.report("'base_url' is required in site.yml (e.g. https://courses.example.com)")
+        } else if !(baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://")) || URLComponents(string: baseURL)?.host == nil {
+            yaml.report(at: "base_url", "'base_url' must be an absolute http(s) URL, not '\(baseURL)'")
+        }
+        while baseURL.hasSuffix("/") { baseURL.removeLast() }
+
+        let language = yaml.string("language") ?? "en"
+        if !languages.contains(language) {
+            yaml.report(at: "language", "unknown language '\(language)'; built in: \(languages.joined(separator: ", "))\(Suggestion.hint(for: language, in: languages))")
+        }
+
+        var options: MarkdownOptions = [.smartPunctuation]
+        if let markdown = yaml.object("markdown", what: "'markdown' of site.yml") {
+            markdown.rejectUnknownKeys(allowed: markdownKeys)
+            if markdown.bool("raw_html") == true { options.insert(.rawHTML) }
+            if markdown.bool("smart_punctuation") == false { options.remove(.smartPunctuation) }
+        }
+
+        let feedLimit = yaml.int("feed_limit") ?? 20
+        if feedLimit < 0 { yaml.report(at: "feed_limit", "'feed_limit' must not be negative") }
+
+        var tiers: [Tier] = []
+        for entry in yaml.objects("tiers", what: "a tier of site.yml") ?? [] {
+            entry.rejectUnknownKeys(allowed: tierKeys)
+            guard let id = entry.string("id"), !id.isEmpty else {
+                entry.report("every tier needs an 'id'")
+                continue
+            }
+            if id == Tier.free.id {
+                entry.report(at: "id", "'free' is built in; do not declare it under 'tiers'")
+                continue
+            }
+            if id.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+                entry.report(at: "id", "tier id '\(id)' may use only letters, digits, '-' and '_'")
+            }
+            if tiers.contains(where: { $0.id == id }) {
+                entry.report(at: "id", "tier '\(id)' is declared twice")
+                continue
+            }
+            let checkout = entry.string("checkout_url")
+            if let checkout, !(checkout.hasPrefix("https://") || checkout.hasPrefix("http://")) {
+                entry.report(at: "checkout_url", "'checkout_url' of tier '\(id)' must be an absolute http(s) URL")
+            }
+            tiers.append(Tier(id: id, name: entry.string("name") ?? id, checkoutURL: checkout, includes: entry.strings("includes") ?? []))
+        }
+        let tierIDs = tiers.map(\.id)
+        for tier in tiers {
+            for included in tier.includes where !tierIDs.contains(included) || included == tier.id {
+                let reason = included == tier.id ? "cannot include itself" : "includes unknown tier '\(included)'\(Suggestion.hint(for: included, in: tierIDs))"
+                yaml.report(at: "tiers", "tier '\(tier.id)' \(reason)")
+            }
+        }
+
+        var epoch = 1
+        if let keys = yaml.object("keys", what: "'keys' of site.yml") {
+            keys.rejectUnknownKeys(allowed: keysKeys)
+            epoch = keys.int("epoch") ?? 1
+            if epoch < 1 { keys.report(at: "epoch", "'epoch' must be 1 or more") }
+        }
+
+        var strings: [String: String] = [:]
+        for entry in yaml.stringMap("strings") ?? [] {
+            if stringKeys.contains(entry.key) {
+                strings[entry.key] = entry.value
+            } else {
+                yaml.report(at: "strings", "unknown string '\(entry.key)' under 'strings'\(Suggestion.hint(for: entry.key, in: stringKeys))")
+            }
+        }
+
+        let config = SiteConfig(
+            title: title ?? "",
+            description: yaml.string("description") ?? "",
+            baseURL: baseURL,
+            language: language,
+            author: yaml.string("author") ?? "",
+            copyright: yaml.string("copyright") ?? "",
+            licenseServer: yaml.string("license_server"),
+            markdownOptions: options,
+            feedLimit: max(0, feedLimit),
+            tiers: TierCatalog(tiers: tiers),
+            epoch: epoch,
+            strings: strings
+        )
+        let problems = yaml.allProblems
+        if !problems.isEmpty { throw DiagnosticList(items: problems) }
+        return config
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import TollgateMarkdown
+
+/// Rewrites links written in Markdown: relative `.md` paths to page URLs, relative asset
+/// paths to the copied files' URLs. Anything else (absolute URLs, `/paths`, `#fragments`,
+/// `mailto:`) is left as written.
+struct LinkResolver: Sendable {
+    let pagesBySource: [String: String]
+    let assetsBySource: [String: String]
+    let skippedDrafts: Set<String>
+    let basePath: String
+
+    init(content: SiteContent, basePath: String) {
+        pagesBySource = content.pagesBySource
+        assetsBySource = content.assetsBySource
+        skippedDrafts = content.skippedDrafts
+        self.basePath = basePath
+    }
+
+    /// Resolves `reference`, found in the Markdown file `source` (`content/…/x.md`).
+    func resolve(_ reference: LinkReference, from source: String) -> LinkResolution {
+        let destination = reference.destination
+        guard Self.isRelative(destination) else { return .keep }
+        var path = destination
+        var suffix = ""
+        if let cut = path.firstIndex(where: { $0 == "#" || $0 == "?" }) {
+            suffix = String(path[cut...])
+            path = String(path[..<cut])
+        }
+        let decoded = path.removingPercentEncoding ?? path
+        let folder = (source as NSString).deletingLastPathComponent
+        guard let target = Self.normalize(folder + "/" + decoded) else {
+            return .problem("broken link to '\(destination)': it points outside the site folder")
+        }
+        if decoded.hasSuffix(".md") {
+            if let url = pagesBySource[target] {
+                guard !suffix.isEmpty else { return .replace(url) }
+                // A part's page is an anchor on its course page: keep one fragment.
+                return .replace(url.contains("#") ? url : url + suffix)
+            }
+            if skippedDrafts.contains(target) {
+                return .problem("broken link to '\(destination)': \(target) is a draft (build with --drafts, or remove the link)")
+            }
+            return .problem("broken link to '\(destination)': no chapter at \(target)")
+        }
+        if let output = assetsBySource[target] {
+            return .replace(basePath + "/" + output.split(separator: "/").map { Slug.encode(String($0)) }.joined(separator: "/") + suffix)
+        }
+        let what = reference.isImage ? "image" : "link"
+        return .problem("broken \(what) '\(destination)': no file at \(target)")
+    }
+
+    /// True for a path relative to the current file: no scheme, not `/…`, not `#…`, not empty.
+    static func isRelative(_ destination: String) -> Bool {
+        guard let first = destination.first, first != "/", first != "#", first != "?" else { return false }
+        if let colon = destination.firstIndex(of: ":"),
+            !destination[..<colon].contains(where: { $0 == "/" || $0 == "#" || $0 == "?" })
+        {
+            return false
+        }
+        return true
+    }
+
+    /// `a/b/../c` → `a/c`; nil when it climbs above the top.
+    static func normalize(_ path: String) -> String? {
+        var parts: [Substring] = []
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch component {
+            case ".": continue
+            case "..":
+                guard !parts.isEmpty else { return nil }
+                parts.removeLast()
+            default: parts.append(component)
+            }
+        }
+        guard parts.first == "content" else { return nil }
+        return parts.joined(separator: "/")
+    }
+}

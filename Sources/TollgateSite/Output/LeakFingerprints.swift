@@ -1,0 +1,61 @@
+import Foundation
+
+/// Fingerprints of every premium sentence of a build, to prove none reached the output.
+struct LeakFingerprints: Sendable {
+    /// Fingerprint → index of the chapter it comes from.
+    private(set) var premium: [UInt64: Int] = [:]
+
+    var isEmpty: Bool { premium.isEmpty }
+
+    /// Records the sentences of a chapter's premium HTML.
+    mutating func addPremium(html: String, chapter: Int) {
+        for fingerprint in TextShingles.sentenceFingerprints(of: html) { premium[fingerprint] = chapter }
+    }
+
+    /// Forgets fingerprints that also occur in public text: a sentence an author also put in a
+    /// teaser or a free chapter is not a leak.
+    mutating func removePublic(_ fingerprints: some Sequence<UInt64>) {
+        for fingerprint in fingerprints { premium.removeValue(forKey: fingerprint) }
+    }
+
+    /// The chapters whose premium sentences occur in `text`.
+    func leaks(in text: String) -> Set<Int> {
+        var found: Set<Int> = []
+        for fingerprint in TextShingles.allFingerprints(of: text) {
+            if let chapter = premium[fingerprint] { found.insert(chapter) }
+        }
+        return found
+    }
+}
+
+/// Scans files for premium text. Used by the build's last step and by `tollgate check --leaks`.
+struct LeakScanner: Sendable {
+    let fingerprints: LeakFingerprints
+    /// Source paths of chapters, by index, for messages.
+    let chapterSources: [String]
+
+    /// Extensions of files that can carry text.
+    static let textExtensions: Set<String> = ["html", "htm", "xml", "json", "js", "mjs", "txt", "css", "svg", "md", "webmanifest", "map"]
+
+    /// One diagnostic per output file that contains a premium sentence.
+    ///
+    /// - Parameter label: how messages name the folder (e.g. `_site`).
+    func scan(folder: URL, label: String) -> [Diagnostic] {
+        guard !fingerprints.isEmpty else { return [] }
+        var files: [String] = []
+        if let enumerator = FileManager.default.enumerator(atPath: folder.path) {
+            for case let path as String in enumerator where Self.textExtensions.contains((path as NSString).pathExtension.lowercased()) {
+                files.append(path)
+            }
+        }
+        files.sort()
+        let results: [[Diagnostic]] = parallelMap(files) { path in
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path) else { return [] }
+            let text = String(decoding: data, as: UTF8.self)
+            return fingerprints.leaks(in: text).sorted().map { chapter in
+                Diagnostic(file: "\(label)/\(path)", "premium text of \(chapterSources[chapter]) is in this file in clear; nothing was published")
+            }
+        }
+        return results.flatMap { $0 }
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// The state a build's steps read and fill in, in order.
+struct BuildContext {
+    let options: BuildOptions
+    var config: SiteConfig!
+    var strings: StringsTable!
+    var theme: Theme!
+    var content = SiteContent()
+    /// Step 3: the public and premium Markdown of each chapter (same order as `content.chapters`).
+    var sources: [ChapterSource] = []
+    /// Step 4: rendered chapters and course landing texts.
+    var rendered: [RenderedChapter] = []
+    var courseBodies: [String] = []
+    /// Step 5: what each chapter page may show. Premium HTML never gets past this step.
+    var published: [PublishedChapter] = []
+    var fingerprints = LeakFingerprints()
+    /// The folder being written; moved into place after the last step.
+    var staging: URL!
+    var files = 0
+    var pages = 0
+
+    init(options: BuildOptions) { self.options = options }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// The build, as one ordered list of named steps.
+public enum Pipeline {
+    /// The steps of `tollgate build`, in order.
+    static let steps: [BuildStep] = [
+        .loadConfiguration,  // site.yml, strings, layouts
+        .loadContent,  // courses, parts, chapters, assets
+        .splitPremium,  // teaser | premium part of each premium chapter
+        .renderMarkdown,  // cmark-gfm, on every core
+        .sealPremium,  // premium parts leave the build sealed (or not at all)
+        .applyLayouts,  // every page through Mustache, into a staging folder
+        .writeSite,  // assets, static files, sitemap, feed, robots.txt
+        .verify,  // no premium text anywhere in the output
+    ]
+
+    /// The names of the steps, in order.
+    public static var stepNames: [String] { steps.map(\.name) }
+
+    /// Builds a site.
+    ///
+    /// The site is written to a staging folder next to the output and moved into place only
+    /// when every step succeeded, so a failed build never leaves a half-written site.
+    ///
+    /// - Parameter progress: receives one line per step, e.g. `[4/8] render Markdown (12 chapters) 0.03 s`.
+    /// - Throws: ``BuildFailure`` with every problem the failing step found.
+    public static func build(_ options: BuildOptions, progress: (String) -> Void = { _ in }) throws -> BuildReport {
+        let start = ContinuousClock.now
+        var context = BuildContext(options: options)
+        defer {
+            if let staging = context.staging { try? FileManager.default.removeItem(at: staging) }
+        }
+        for (number, step) in steps.enumerated() {
+            let stepStart = ContinuousClock.now
+            let detail: String?
+            do {
+                detail = try step.run(&context)
+            } catch let list as DiagnosticList {
+                throw BuildFailure(step: step.name, diagnostics: list.items)
+            } catch let diagnostic as Diagnostic {
+                throw BuildFailure(step: step.name, diagnostics: [diagnostic])
+            } catch let failure as BuildFailure {
+                throw failure
+            } catch {
+                throw BuildFailure(step: step.name, diagnostics: [Diagnostic(file: nil, "\(error)")])
+            }
+            let seconds = (ContinuousClock.now - stepStart).seconds
+            progress("[\(number + 1)/\(steps.count)] \(step.name)\(detail.map { " (\($0))" } ?? "") \(Format.seconds(seconds))")
+        }
+        try publish(context.staging, to: options.output)
+        context.staging = nil
+        return BuildReport(
+            files: context.files, pages: context.pages, chapters: context.content.chapters.count,
+            premiumChapters: context.published.filter(\.isLocked).count,
+            seconds: (ContinuousClock.now - start).seconds, output: options.output)
+    }
+
+    /// Replaces `output` by `staging` with two renames, so readers of `output` see the old
+    /// site or the new one, never a mix.
+    private static func publish(_ staging: URL, to output: URL) throws {
+        let manager = FileManager.default
+        let old = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).old-\(ProcessInfo.processInfo.processIdentifier)")
+        if manager.fileExists(atPath: output.path) {
+            try manager.moveItem(at: output, to: old)
+        }
+        do {
+            try manager.moveItem(at: staging, to: output)
+        } catch {
+            if manager.fileExists(atPath: old.path) { try? manager.moveItem(at: old, to: output) }
+            throw BuildFailure(step: "publish", diagnostics: [Diagnostic(file: output.path, "cannot move the new site into place: \(error.localizedDescription)")])
+        }
+        try? manager.removeItem(at: old)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,49 @@
+import TollgateMarkdown
+
+/// What a chapter page may show. Built only by the seal step: the premium HTML of a locked
+/// chapter is not a property of this type, so no later step can put it in a page.
+struct PublishedChapter: Sendable {
+    /// The whole chapter when public; the teaser when locked.
+    let html: String
+    /// Headings of `html`, for the table of contents.
+    let headings: [Heading]
+    /// True when the chapter's premium part was kept out of the page.
+    let isLocked: Bool
+}
+
+extension BuildStep {
+    /// Step 5: premium parts leave the build sealed. Until sealing exists, they do not leave
+    /// it at all: the page carries the teaser and the unlock panel. Every premium sentence is
+    /// fingerprinted for the verify step.
+    static let sealPremium = BuildStep(name: "seal premium bodies") { context in
+        var fingerprints = LeakFingerprints()
+        var published: [PublishedChapter] = []
+        published.reserveCapacity(context.rendered.count)
+        for (index, rendered) in context.rendered.enumerated() {
+            if let premium = rendered.premiumHTML { fingerprints.addPremium(html: premium, chapter: index) }
+            published.append(PublishedChapter(html: rendered.publicHTML, headings: rendered.headings, isLocked: rendered.premiumHTML != nil))
+        }
+        if !fingerprints.isEmpty {
+            // Sentences that are public anyway (in a teaser, a free chapter, a course page,
+            // a title or a summary) are not leaks.
+            let publicTexts = published.map(\.html) + context.courseBodies
+                + context.content.chapters.map { "\($0.title). \($0.summary ?? "")." }
+                + context.content.courses.map { "\($0.title). \($0.summary)." }
+            let publicFingerprints = parallelMap(publicTexts) { TextShingles.allFingerprints(of: $0) }
+            for list in publicFingerprints { fingerprints.removePublic(list) }
+        }
+        context.rendered = []
+        context.published = published
+        context.fingerprints = fingerprints
+        let locked = published.filter(\.isLocked).count
+        return "\(Format.count(locked, "premium part")) withheld"
+    }
+
+    /// Step 8: no premium sentence anywhere in the output.
+    static let verify = BuildStep(name: "verify") { context in
+        let scanner = LeakScanner(fingerprints: context.fingerprints, chapterSources: context.content.chapters.map(\.source))
+        let leaks = scanner.scan(folder: context.staging, label: context.options.output.lastPathComponent)
+        if !leaks.isEmpty { throw DiagnosticList(items: leaks) }
+        return "no premium text in \(Format.count(context.files, "file"))"
+    }
+}

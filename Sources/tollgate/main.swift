@@ -1,0 +1,3 @@
+import TollgateCLI
+
+TollgateCommand.main()
