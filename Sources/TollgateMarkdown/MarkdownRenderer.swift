@@ -30,7 +30,7 @@ public struct MarkdownRenderer: Sendable {
     private static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
 
     private var cmarkOptions: Int32 {
-        var flags = CMARK_OPT_FOOTNOTES | CMARK_OPT_GITHUB_PRE_LANG
+        var flags = CMARK_OPT_FOOTNOTES
         if options.contains(.smartPunctuation) { flags |= CMARK_OPT_SMART }
         if options.contains(.rawHTML) { flags |= CMARK_OPT_UNSAFE }
         return flags

@@ -16,10 +16,11 @@ struct ContentLoader {
         bag.add(contentsOf: scan.problems)
 
         let files = scan.markdownFiles
+        let tierIDs = config.tiers.ids
         let parsed: [Result<FrontMatter, DiagnosticList>] = parallelMap(files) { [root] file in
             do {
                 let text = try ContentScan.read(file.path, in: root)
-                return .success(try FrontMatter(file: file.path, text: text, kind: file.kind))
+                return .success(try FrontMatter(file: file.path, text: text, kind: file.kind, tierIDs: tierIDs))
             } catch let diagnostic as Diagnostic {
                 return .failure(DiagnosticList(items: [diagnostic]))
             } catch let list as DiagnosticList {
@@ -57,7 +58,7 @@ struct ContentLoader {
                 continue
             }
             courseSlugs[slug] = courseScan.index
-            let courseTier = tier(index.tier, line: index.tierLine, file: courseScan.index, inherited: .free, bag: &bag)
+            let courseTier = tier(index.tier, inherited: .free)
             let courseIndex = content.courses.count
             var course = Course(
                 slug: slug, title: index.title, summary: index.summary ?? "", tier: courseTier,
@@ -104,7 +105,7 @@ struct ContentLoader {
                     return fromName.isEmpty || fromName.allSatisfy(\.isNumber) ? Slug.make(fields.title) : fromName
                 }()
                 guard claim(chapterSlug, file, in: &slugs) else { return nil }
-                let chapterTier = tier(fields.tier, line: fields.tierLine, file: file, inherited: inherited, bag: &bag)
+                let chapterTier = tier(fields.tier, inherited: inherited)
                 let path = segments + [chapterSlug]
                 let chapter = Chapter(
                     slug: chapterSlug, title: fields.title, summary: fields.summary, tier: chapterTier,
@@ -132,7 +133,7 @@ struct ContentLoader {
                     guard let fields = matter[partScan.index] else { continue }
                     let partSlug = fields.slug ?? Slug.make(partScan.folder, dropOrderPrefix: true)
                     guard claim(partSlug, partScan.index, in: &levelSlugs) else { continue }
-                    let partTier = tier(fields.tier, line: fields.tierLine, file: partScan.index, inherited: courseTier, bag: &bag)
+                    let partTier = tier(fields.tier, inherited: courseTier)
                     content.pagesBySource[partScan.index] = course.urlPath + "#" + Slug.encode(partSlug)
                     var partSlugs: [String: String] = Dictionary(partScan.assetFolders.map { ($0, "content/\(courseScan.folder)/\(partScan.folder)/\($0)/") }, uniquingKeysWith: { a, _ in a })
                     let ordered = partScan.chapters.compactMap { file in matter[file].map { (file, $0.weight) } }
@@ -161,12 +162,9 @@ struct ContentLoader {
         return content
     }
 
-    /// The tier named by `id`, or `inherited` when there is none; unknown ids are reported.
-    private func tier(_ id: String?, line: Int, file: String, inherited: Tier, bag: inout DiagnosticBag) -> Tier {
-        guard let id else { return inherited }
-        if let tier = config.tiers.tier(id) { return tier }
-        bag.add(Diagnostic(file: file, line: line, "unknown tier '\(id)'\(Suggestion.hint(for: id, in: config.tiers.ids)); the tiers of site.yml are: \(config.tiers.ids.joined(separator: ", "))"))
-        return inherited
+    /// The tier named by `id` (checked when front matter was read), or `inherited`.
+    private func tier(_ id: String?, inherited: Tier) -> Tier {
+        id.flatMap(config.tiers.tier) ?? inherited
     }
 
     /// The root-relative URL of a page made of `segments`: base path, percent-encoded segments, trailing `/`.

@@ -17,7 +17,6 @@ struct FrontMatter: Sendable {
     var title: String
     var summary: String?
     var tier: String?
-    var tierLine: Int
     var weight: Int
     var tags: [String]
     var date: ContentDate?
@@ -30,7 +29,7 @@ struct FrontMatter: Sendable {
     /// Reads a whole Markdown file of the given kind.
     ///
     /// - Throws: ``DiagnosticList`` with every problem of its front matter.
-    init(file: String, text: String, kind: Kind) throws {
+    init(file: String, text: String, kind: Kind, tierIDs: [String]) throws {
         let document = try FrontMatterDocument(text, file: file)
         guard document.hasFrontMatter else {
             throw Diagnostic(file: file, line: 1, "missing front matter: start the file with a '---' line, a 'title:' line and another '---' line")
@@ -51,7 +50,9 @@ struct FrontMatter: Sendable {
         self.title = title
         summary = yaml.string("summary")
         tier = yaml.string("tier")
-        tierLine = yaml.line(of: "tier")
+        if let tier, !tierIDs.contains(tier) {
+            yaml.report(at: "tier", "unknown tier '\(tier)'\(Suggestion.hint(for: tier, in: tierIDs)); the tiers of site.yml are: \(tierIDs.joined(separator: ", "))")
+        }
         weight = yaml.int("weight") ?? 0
         tags = yaml.strings("tags") ?? []
         self.date = date

@@ -1,6 +1,7 @@
 /// Word sequences of HTML-ish text, for finding premium sentences in the output.
 ///
-/// Markup (`<…>`, also escaped as `&lt;…&gt;`) is skipped, words are lowercased ASCII runs
+/// Markup (`<…>`, also escaped as `&lt;…&gt;`) is skipped but for quoted attribute values,
+/// which are text (a `<meta content>` can leak as well as a paragraph); words are lowercased ASCII runs
 /// or runs of other letters, and each CJK character counts as a word, so Chinese
 /// sentences have "words" too. Premium text and output files go through the same code, so
 /// whatever markup surrounds a sentence, the same words give the same fingerprints.
@@ -17,6 +18,8 @@ enum TextShingles {
             var current: UInt64 = 0
             var inWord = false
             var inTag = false
+            var tagStart = 0
+            var quote: UInt8 = 0
             func endWord() {
                 if inWord { result.append((current, false)) }
                 inWord = false
@@ -30,11 +33,31 @@ enum TextShingles {
             let count = bytes.count
             while index < count {
                 let byte = bytes[index]
-                if inTag {
-                    if byte == 0x3E {
+                if quote != 0 {
+                    // Inside a quoted attribute value: its text is text (meta descriptions, alt text).
+                    if byte == quote {
+                        endSentence()
+                        quote = 0
+                        inTag = true
+                        index += 1
+                        continue
+                    }
+                    if byte == 0x3C || byte == 0x3E {
+                        endWord()
+                        index += 1
+                        continue
+                    }
+                } else if inTag {
+                    if byte == 0x22 || byte == 0x27 {
+                        endSentence()
+                        quote = byte
                         inTag = false
+                    } else if byte == 0x3E {
+                        inTag = false
+                        if Self.endsBlock(bytes, from: tagStart) { endSentence() }
                     } else if byte == 0x26, Self.matches(bytes, index, "&gt;") {
                         inTag = false
+                        if Self.endsBlock(bytes, from: tagStart) { endSentence() }
                         index += 3
                     }
                     index += 1
@@ -44,10 +67,12 @@ enum TextShingles {
                 case 0x3C:  // <
                     endWord()
                     inTag = true
+                    tagStart = index + 1
                 case 0x26:  // &entity;
                     endWord()
-                    if Self.matches(bytes, index, "&lt;") {
+                    if quote == 0, Self.matches(bytes, index, "&lt;") {
                         inTag = true
+                        tagStart = index + 4
                         index += 3
                     } else {
                         var end = index + 1
@@ -126,6 +151,25 @@ enum TextShingles {
         let hashes = tokens(of: text).map(\.hash)
         guard hashes.count >= width else { return [] }
         return (0...(hashes.count - width)).map { fingerprint(hashes[$0..<($0 + width)]) }
+    }
+
+    /// Block-level tags end a sentence (a heading and the paragraph after it are two).
+    private static let blockTags: [[UInt8]] = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "pre", "div", "blockquote", "dt", "dd", "tr", "section", "figcaption", "title"].map { Array($0.utf8) }
+
+    /// True when the tag starting at `start` (after its `<`) closes a block, or is `<br>`.
+    private static func endsBlock(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
+        var index = start
+        let closing = index < bytes.count && bytes[index] == 0x2F
+        if closing { index += 1 }
+        var name: [UInt8] = []
+        while index < bytes.count, name.count < 12 {
+            let byte = bytes[index] | 0x20
+            guard (0x61...0x7A).contains(byte) || (0x30...0x39).contains(bytes[index]) else { break }
+            name.append(byte)
+            index += 1
+        }
+        if name == Array("br".utf8) || name == Array("hr".utf8) { return true }
+        return closing && blockTags.contains(name)
     }
 
     private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int, _ literal: StaticString) -> Bool {

@@ -1,3 +1,4 @@
+import Foundation
 import TollgateMarkdown
 
 /// What a chapter page may show. Built only by the seal step: the premium HTML of a locked
@@ -26,9 +27,11 @@ extension BuildStep {
         if !fingerprints.isEmpty {
             // Sentences that are public anyway (in a teaser, a free chapter, a course page,
             // a title or a summary) are not leaks.
+            // Files the author publishes as they are (content assets, static/) are public too.
             let publicTexts = published.map(\.html) + context.courseBodies
                 + context.content.chapters.map { "\($0.title). \($0.summary ?? "")." }
                 + context.content.courses.map { "\($0.title). \($0.summary)." }
+                + authorFiles(context).compactMap { FileManager.default.contents(atPath: $0.path).map { String(decoding: $0, as: UTF8.self) } }
             let publicFingerprints = parallelMap(publicTexts) { TextShingles.allFingerprints(of: $0) }
             for list in publicFingerprints { fingerprints.removePublic(list) }
         }
@@ -37,6 +40,17 @@ extension BuildStep {
         context.fingerprints = fingerprints
         let locked = published.filter(\.isLocked).count
         return "\(Format.count(locked, "premium part")) withheld"
+    }
+
+    /// Text files the site copies as they are: content assets and `static/`.
+    private static func authorFiles(_ context: BuildContext) -> [URL] {
+        let source = context.options.source
+        var files = context.content.assets.map { source.appendingPathComponent($0.source) }
+        let statics = source.appendingPathComponent("static")
+        if let enumerator = FileManager.default.enumerator(atPath: statics.path) {
+            files += enumerator.allObjects.compactMap { $0 as? String }.map { statics.appendingPathComponent($0) }
+        }
+        return files.filter { LeakScanner.textExtensions.contains($0.pathExtension.lowercased()) }
     }
 
     /// Step 8: no premium sentence anywhere in the output.

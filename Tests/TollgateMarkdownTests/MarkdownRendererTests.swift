@@ -1,0 +1,112 @@
+import Testing
+import TollgateMarkdown
+
+@Suite("Markdown rendering")
+struct MarkdownRendererTests {
+    let renderer = MarkdownRenderer()
+
+    @Test("GFM tables, strikethrough, autolinks and task lists")
+    func gfmExtensions() {
+        let html = renderer.render(markdown: """
+            | a | b |
+            |---|---|
+            | 1 | 2 |
+
+            ~~gone~~ and www.example.com
+
+            - [x] done
+            - [ ] todo
+            """).html
+        #expect(html.contains("<table>"))
+        #expect(html.contains("<td>1</td>"))
+        #expect(html.contains("<del>gone</del>"))
+        #expect(html.contains("<a href=\"http://www.example.com\">www.example.com</a>"))
+        #expect(html.contains("<input type=\"checkbox\" checked=\"\" disabled=\"\" /> done"))
+        #expect(html.contains("<input type=\"checkbox\" disabled=\"\" /> todo"))
+    }
+
+    @Test("footnotes")
+    func footnotes() {
+        let html = renderer.render(markdown: "Claim.[^1]\n\n[^1]: Source.\n").html
+        #expect(html.contains("class=\"footnote-ref\""))
+        #expect(html.contains("<section class=\"footnotes\""))
+    }
+
+    @Test("smart punctuation is on by default and can be turned off")
+    func smartPunctuation() {
+        #expect(renderer.render(markdown: "\"quoted\" -- and...").html.contains("“quoted” – and…"))
+        let plain = MarkdownRenderer(options: []).render(markdown: "\"quoted\"").html
+        #expect(plain.contains("&quot;quoted&quot;"))
+    }
+
+    @Test("raw HTML is dropped unless allowed, and the tagfilter still applies when allowed")
+    func rawHTML() {
+        let source = "<div class=\"x\">hi</div>\n\n<script>alert(1)</script>\n"
+        let safe = renderer.render(markdown: source).html
+        #expect(!safe.contains("<div"))
+        #expect(!safe.contains("<script"))
+        let unsafe = MarkdownRenderer(options: [.rawHTML]).render(markdown: source).html
+        #expect(unsafe.contains("<div class=\"x\">hi</div>"))
+        #expect(unsafe.contains("&lt;script>"))
+    }
+
+    @Test("code blocks keep their language")
+    func codeLanguage() {
+        let html = renderer.render(markdown: "```swift\nlet x = 1 < 2\n```\n").html
+        #expect(html.contains("<pre><code class=\"language-swift\">let x = 1 &lt; 2\n</code></pre>"))
+    }
+
+    @Test("headings get unique GitHub-style ids and anchor links")
+    func headingIDs() {
+        let rendered = renderer.render(markdown: "## Hello, World!\n\n## Hello, World!\n\n### 结构化 并发\n")
+        #expect(rendered.headings.map(\.id) == ["hello-world", "hello-world-1", "结构化-并发"])
+        #expect(rendered.headings.map(\.text) == ["Hello, World!", "Hello, World!", "结构化 并发"])
+        #expect(rendered.html.contains("<h2 id=\"hello-world\"><a class=\"anchor\" href=\"#hello-world\" aria-hidden=\"true\"></a>"))
+        #expect(rendered.html.contains("<h3 id=\"结构化-并发\">"))
+    }
+
+    @Test("reserved ids are avoided, so a teaser and its premium part never share an id")
+    func reservedIDs() {
+        let rendered = renderer.render(markdown: "## Setup\n", reservedIDs: ["setup"])
+        #expect(rendered.headings.first?.id == "setup-1")
+    }
+
+    @Test("heading text keeps inline code and drops markup")
+    func headingText() {
+        let rendered = renderer.render(markdown: "## The `Sendable` *protocol*\n")
+        #expect(rendered.headings.first?.text == "The Sendable protocol")
+        #expect(rendered.headings.first?.id == "the-sendable-protocol")
+    }
+
+    @Test("links are handed to the resolver with their line and rewritten or reported")
+    func linkResolution() {
+        var seen: [LinkReference] = []
+        let rendered = renderer.render(markdown: "Intro.\n\nSee [a](a.md) and\n![b](b.png).\n\n[gone](gone.md)\n", firstLine: 5) { reference in
+            seen.append(reference)
+            switch reference.destination {
+            case "a.md": return .replace("/course/a/")
+            case "gone.md": return .problem("broken")
+            default: return .keep
+            }
+        }
+        #expect(seen.map(\.destination) == ["a.md", "b.png", "gone.md"])
+        #expect(seen.map(\.isImage) == [false, true, false])
+        #expect(seen.map(\.line) == [7, 8, 10])
+        #expect(rendered.html.contains("<a href=\"/course/a/\">a</a>"))
+        #expect(rendered.html.contains("<img src=\"b.png\" alt=\"b\" />"))
+        #expect(rendered.problems.map(\.line) == [10])
+        #expect(rendered.problems.map(\.message) == ["broken"])
+    }
+
+    @Test("the end of the first paragraph is found after headings and code")
+    func firstParagraph() {
+        #expect(renderer.endLineOfFirstParagraph(in: "# Title\n\nFirst line\nsecond line.\n\nNext.\n") == 4)
+        #expect(renderer.endLineOfFirstParagraph(in: "```\ncode\n```\n") == nil)
+    }
+
+    @Test("HTML in link destinations and heading ids is escaped")
+    func escaping() {
+        let rendered = renderer.render(markdown: "## a\"<b>\n")
+        #expect(!rendered.html.contains("id=\"a\"<"))
+    }
+}
