@@ -102,7 +102,7 @@ struct BuildTests {
 
     @Test("building twice without changes gives byte-identical output")
     func reproducible() throws {
-        let site = try FixtureSite(copying: FixtureSite.repositoryRoot.appendingPathComponent("content").deletingLastPathComponent())
+        let site = try FixtureSite.exampleSite()
         defer { site.remove() }
         let first = site.outputFolder("one"), second = site.outputFolder("two")
         _ = try Pipeline.build(BuildOptions(source: site.root, output: first))

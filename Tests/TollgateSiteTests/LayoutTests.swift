@@ -38,7 +38,7 @@ struct LayoutTests {
 
     @Test("every variable the theme uses resolves on every page of the example site")
     func exampleSite() throws {
-        let site = try FixtureSite(copying: FixtureSite.repositoryRoot.appendingPathComponent("content").deletingLastPathComponent())
+        let site = try FixtureSite.exampleSite()
         defer { site.remove() }
         // The repository's layouts/ is the built-in theme itself; check it as the site sees it.
         #expect(try checkEveryPage(of: site.root) == [])

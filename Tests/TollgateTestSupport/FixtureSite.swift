@@ -11,6 +11,19 @@ package struct FixtureSite {
         try FileManager.default.copyItem(at: folder, to: root)
     }
 
+    /// A copy of the repository's example site: `site.yml` and `content/` (its `layouts/` is
+    /// the built-in theme itself).
+    package static func exampleSite() throws -> FixtureSite {
+        let site = FixtureSite(root: FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-example-\(UUID().uuidString)"))
+        try FileManager.default.createDirectory(at: site.root, withIntermediateDirectories: true)
+        for name in ["site.yml", "content"] {
+            try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent(name), to: site.root.appendingPathComponent(name))
+        }
+        return site
+    }
+
+    private init(root: URL) { self.root = root }
+
     /// A fresh output folder path (not created).
     package func outputFolder(_ name: String = "_site") -> URL {
         root.appendingPathComponent(name)

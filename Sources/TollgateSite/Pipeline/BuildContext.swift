@@ -15,6 +15,8 @@ struct BuildContext {
     /// Step 5: what each chapter page may show. Premium HTML never gets past this step.
     var published: [PublishedChapter] = []
     var fingerprints = LeakFingerprints()
+    /// Step 6: the URL of every tag page, for the sitemap.
+    var tagURLs: [String] = []
     /// The folder being written; moved into place after the last step.
     var staging: URL!
     var files = 0

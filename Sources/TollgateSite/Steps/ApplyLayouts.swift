@@ -40,6 +40,7 @@ extension BuildStep {
             try write("tag", pages.tag(tag), to: "tags/\(tag.slug)/index.html")
         }
         try write("404", pages.notFound(), to: "404.html")
+        context.tagURLs = pages.tags.map(\.url)
         context.pages = written
         context.files = written
         return Format.count(written, "page")

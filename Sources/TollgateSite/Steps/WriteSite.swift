@@ -23,10 +23,7 @@ extension BuildStep {
                 files += 1
             }
         }
-        let pages = PageContexts(
-            config: context.config, strings: context.strings, content: context.content,
-            published: context.published, courseBodies: context.courseBodies)
-        let feeds = Feeds(config: context.config, strings: context.strings, content: context.content, published: context.published, tagURLs: pages.tags.map(\.url))
+        let feeds = Feeds(config: context.config, strings: context.strings, content: context.content, published: context.published, tagURLs: context.tagURLs)
         try staging.write(feeds.sitemap(), to: "sitemap.xml")
         try staging.write(feeds.atom(), to: "feed.xml")
         try staging.write(feeds.robots(), to: "robots.txt")

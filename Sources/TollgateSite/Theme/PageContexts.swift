@@ -72,7 +72,8 @@ struct PageContexts: Sendable {
             return SendableDictionary([
                 "title": course.title, "url": course.urlPath, "summary": course.summary, "tags": refs,
                 "has_tags": !refs.isEmpty, "chapter_count": course.chapterIndices.count,
-                "tier": Self.tierRef(course.tier), "is_free": course.tier.isFree,
+                "tier": Self.tierRef(course.tier),
+                "is_free": course.chapterIndices.allSatisfy { !content.chapters[$0].isLocked && content.chapters[$0].tier.isFree },
             ])
         }
         chapterRefs = content.chapters.map { chapter in
@@ -124,7 +125,9 @@ struct PageContexts: Sendable {
         var context = values
         context["site"] = siteValues.value
         context["t"] = strings.values
-        let crumbs: [[String: Any]] = breadcrumbs.map { ["title": $0.0, "url": $0.1] }
+        let crumbs: [[String: Any]] = breadcrumbs.enumerated().map { index, crumb in
+            ["title": crumb.0, "url": crumb.1, "is_current": index == breadcrumbs.count - 1]
+        }
         context["breadcrumbs"] = crumbs
         context["has_breadcrumbs"] = !crumbs.isEmpty
         var page: [String: Any] = [

@@ -18,7 +18,7 @@ struct Theme: Sendable {
         var sources: [String: (file: String, url: URL)] = [:]
         var assets: [String: URL] = [:]
         for (folder, label) in [(builtIn, "(built-in theme)/"), (siteLayouts, "layouts/")] {
-            guard let folder else { continue }
+            guard let folder = folder?.resolvingSymlinksInPath() else { continue }
             for relative in Self.files(under: folder) {
                 let url = folder.appendingPathComponent(relative)
                 if relative.hasPrefix("assets/") {
@@ -89,6 +89,8 @@ struct Theme: Sendable {
     }
 
     private static func files(under folder: URL) -> [String] {
+        // `layouts` may be a symbolic link (the example site's is): list what it points to.
+        let folder = folder.resolvingSymlinksInPath()
         guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
         var files: [String] = []
         for case let path as String in enumerator {
