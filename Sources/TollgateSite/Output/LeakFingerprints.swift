@@ -3,7 +3,22 @@ import Foundation
 /// Fingerprints of every premium sentence of a build, to prove none reached the output.
 struct LeakFingerprints: Sendable {
     /// Fingerprint → index of the chapter it comes from.
-    private(set) var premium: [UInt64: Int] = [:]
+    private(set) var premium: [UInt64: Int] = [:] {
+        didSet { filter = nil }
+    }
+    /// A bit per fingerprint bucket: most words of a page are ruled out without a hash lookup.
+    private var filter: [UInt64]?
+    private static let filterBits = 1 << 22
+
+    /// Prepares the quick filter; call once all fingerprints are in.
+    mutating func seal() {
+        var bits = [UInt64](repeating: 0, count: Self.filterBits / 64)
+        for fingerprint in premium.keys {
+            let bit = Int(truncatingIfNeeded: fingerprint) & (Self.filterBits - 1)
+            bits[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        filter = bits
+    }
 
     var isEmpty: Bool { premium.isEmpty }
 
@@ -21,8 +36,18 @@ struct LeakFingerprints: Sendable {
     /// The chapters whose premium sentences occur in `text`.
     func leaks(in text: String) -> Set<Int> {
         var found: Set<Int> = []
-        for fingerprint in TextShingles.allFingerprints(of: text) {
-            if let chapter = premium[fingerprint] { found.insert(chapter) }
+        if let filter {
+            filter.withUnsafeBufferPointer { bits in
+                TextShingles.forEachFingerprint(of: text) { fingerprint in
+                    let bit = Int(truncatingIfNeeded: fingerprint) & (Self.filterBits - 1)
+                    guard bits[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { return }
+                    if let chapter = premium[fingerprint] { found.insert(chapter) }
+                }
+            }
+        } else {
+            TextShingles.forEachFingerprint(of: text) { fingerprint in
+                if let chapter = premium[fingerprint] { found.insert(chapter) }
+            }
         }
         return found
     }

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The staging folder a build writes into, next to the output folder.
 struct OutputFolder: Sendable {
     let url: URL
@@ -27,9 +31,26 @@ struct OutputFolder: Sendable {
         let file = url.appendingPathComponent(path)
         do {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: file)
         } catch {
             throw Diagnostic(file: nil, "cannot write \(path): \(error.localizedDescription)")
+        }
+        // Plain POSIX writes: Foundation's Data.write syncs every file to disk, which a
+        // staging folder that is renamed into place at the end does not need.
+        let descriptor = open(file.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw Diagnostic(file: nil, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        try data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw Diagnostic(file: nil, "cannot write \(path): \(String(cString: strerror(errno)))")
+                }
+                offset += written
+            }
         }
     }
 

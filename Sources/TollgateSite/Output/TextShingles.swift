@@ -125,11 +125,20 @@ enum TextShingles {
         return result
     }
 
-    /// The fingerprint of `width` consecutive token hashes.
-    static func fingerprint<C: Collection>(_ tokens: C) -> UInt64 where C.Element == UInt64 {
+    /// The fingerprint of the `width` token hashes starting at `start`.
+    static func fingerprint(_ hashes: UnsafeBufferPointer<UInt64>, at start: Int) -> UInt64 {
         var hash: UInt64 = 0x9e37_79b9_7f4a_7c15
-        for token in tokens { hash = (hash &* 0x0000_0100_0000_01b3) ^ token &+ (hash >> 29) }
+        for offset in start..<(start + width) { hash = ((hash &* 0x0000_0100_0000_01b3) ^ hashes[offset]) &+ (hash >> 29) }
         return hash
+    }
+
+    /// Calls `body` with the fingerprint of every run of `width` consecutive words of `text`.
+    static func forEachFingerprint(of text: String, _ body: (UInt64) -> Void) {
+        let hashes = tokens(of: text).map(\.hash)
+        guard hashes.count >= width else { return }
+        hashes.withUnsafeBufferPointer { buffer in
+            for start in 0...(buffer.count - width) { body(fingerprint(buffer, at: start)) }
+        }
     }
 
     /// Fingerprints of the first `width` words of every sentence of `width` words or more.
@@ -139,7 +148,8 @@ enum TextShingles {
         var start = 0
         for (index, token) in tokens.enumerated() where token.endsSentence || index == tokens.count - 1 {
             if index - start + 1 >= width {
-                fingerprints.append(fingerprint(tokens[start..<(start + width)].map(\.hash)))
+                let window = tokens[start..<(start + width)].map(\.hash)
+                fingerprints.append(window.withUnsafeBufferPointer { fingerprint($0, at: 0) })
             }
             start = index + 1
         }
@@ -148,27 +158,32 @@ enum TextShingles {
 
     /// Fingerprints of every run of `width` consecutive words of `text`.
     static func allFingerprints(of text: String) -> [UInt64] {
-        let hashes = tokens(of: text).map(\.hash)
-        guard hashes.count >= width else { return [] }
-        return (0...(hashes.count - width)).map { fingerprint(hashes[$0..<($0 + width)]) }
+        var result: [UInt64] = []
+        forEachFingerprint(of: text) { result.append($0) }
+        return result
     }
 
     /// Block-level tags end a sentence (a heading and the paragraph after it are two).
-    private static let blockTags: [[UInt8]] = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "pre", "div", "blockquote", "dt", "dd", "tr", "section", "figcaption", "title"].map { Array($0.utf8) }
+    private static let blockTags: Set<UInt64> = Set(
+        ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "pre", "div", "blockquote", "dt", "dd", "tr", "section", "figcaption", "title"]
+            .map { name in name.utf8.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } })
 
-    /// True when the tag starting at `start` (after its `<`) closes a block, or is `<br>`.
+    /// True when the tag starting at `start` (after its `<`) closes a block, or is `<br>`/`<hr>`.
     private static func endsBlock(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
         var index = start
         let closing = index < bytes.count && bytes[index] == 0x2F
         if closing { index += 1 }
-        var name: [UInt8] = []
-        while index < bytes.count, name.count < 12 {
-            let byte = bytes[index] | 0x20
-            guard (0x61...0x7A).contains(byte) || (0x30...0x39).contains(bytes[index]) else { break }
-            name.append(byte)
+        var name: UInt64 = 0
+        var length = 0
+        while index < bytes.count, length < 8 {
+            let byte = bytes[index]
+            let lower = byte | 0x20
+            guard (0x61...0x7A).contains(lower) || (0x30...0x39).contains(byte) else { break }
+            name = name << 8 | UInt64(lower)
+            length += 1
             index += 1
         }
-        if name == Array("br".utf8) || name == Array("hr".utf8) { return true }
+        if name == 0x6272 || name == 0x6872 { return true }  // br, hr
         return closing && blockTags.contains(name)
     }
 

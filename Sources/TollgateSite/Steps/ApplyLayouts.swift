@@ -9,7 +9,11 @@ extension BuildStep {
         let pages = PageContexts(
             config: context.config, strings: context.strings, content: context.content,
             published: context.published, courseBodies: context.courseBodies)
-        let outlines = context.content.courses.indices.map { theme.render("partials/outline", pages.outlineContext(course: $0)) }
+        let outlines = context.content.courses.indices.map { index in
+            CourseOutline(
+                html: theme.render("partials/outline", pages.outlineContext(course: index)),
+                chapterURLs: context.content.courses[index].chapterIndices.map { ($0, context.content.chapters[$0].urlPath) })
+        }
 
         var written = 0
         func write(_ template: String, _ values: [String: Any], to path: String) throws {
@@ -18,12 +22,12 @@ extension BuildStep {
         }
         try write("catalog", pages.catalog(), to: "index.html")
         for index in context.content.courses.indices {
-            try write("course", pages.course(index, outline: outlines[index]), to: context.content.courses[index].outputFolder + "/index.html")
+            try write("course", pages.course(index, outline: outlines[index].html), to: context.content.courses[index].outputFolder + "/index.html")
         }
         let failures: [Diagnostic?] = parallelMap(Array(context.content.chapters.indices)) { index in
             let chapter = pages.content.chapters[index]
             do {
-                let html = theme.render("chapter", pages.chapter(index, outline: outlines[chapter.courseIndex]))
+                let html = theme.render("chapter", pages.chapter(index, outline: outlines[chapter.courseIndex].marking(chapter: index)))
                 try staging.write(html, to: chapter.outputFolder + "/index.html")
                 return nil
             } catch let diagnostic as Diagnostic {

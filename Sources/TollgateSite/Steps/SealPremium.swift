@@ -34,6 +34,7 @@ extension BuildStep {
                 + authorFiles(context).compactMap { FileManager.default.contents(atPath: $0.path).map { String(decoding: $0, as: UTF8.self) } }
             let publicFingerprints = parallelMap(publicTexts) { TextShingles.allFingerprints(of: $0) }
             for list in publicFingerprints { fingerprints.removePublic(list) }
+            fingerprints.seal()
         }
         context.rendered = []
         context.published = published

@@ -1,3 +1,4 @@
+import Foundation
 import TollgateMarkdown
 
 /// A chapter's Markdown, split into what is public and what is for members.
@@ -15,23 +16,37 @@ struct ChapterSource: Sendable {
     /// Splits `chapter`'s body. A locked chapter's teaser ends at the `<!-- more -->` line,
     /// or after its first paragraph when it has none.
     init(_ chapter: Chapter, renderer: MarkdownRenderer) {
-        let lines = chapter.body.split(separator: "\n", omittingEmptySubsequences: false)
-        let marker = lines.firstIndex { $0.trimmingCharacters(in: .whitespaces) == Self.moreMarker }
-        guard chapter.isLocked else {
-            var publicLines = lines
-            if let marker { publicLines[marker] = "" }
-            publicMarkdown = publicLines.joined(separator: "\n")
+        let hasMarker = chapter.body.utf8.count >= Self.moreMarker.utf8.count && chapter.body.range(of: Self.moreMarker) != nil
+        guard hasMarker || chapter.isLocked else {
+            publicMarkdown = chapter.body
             publicLine = chapter.bodyLine
             premiumMarkdown = nil
             premiumLine = 0
             return
         }
+        let lines = LineScanner(chapter.body)
+        let marker = hasMarker ? lines.firstLine(equalTo: Self.moreMarker) : nil
+        guard chapter.isLocked else {
+            // A public chapter: the marker line is dropped, keeping line numbers.
+            var text = chapter.body
+            if let marker {
+                let start = lines.startOfLine(marker)
+                text.replaceSubrange(start..<lines.endOfLine(from: start), with: "")
+            }
+            publicMarkdown = text
+            publicLine = chapter.bodyLine
+            premiumMarkdown = nil
+            premiumLine = 0
+            return
+        }
+        // The teaser ends before the marker line, or after the first paragraph.
         let cut = marker.map { ($0, $0 + 1) }
             ?? renderer.endLineOfFirstParagraph(in: chapter.body).map { ($0, $0) }
             ?? (0, 0)
-        publicMarkdown = lines[..<cut.0].joined(separator: "\n")
+        let teaserEnd = lines.startOfLine(cut.0)
+        publicMarkdown = String(chapter.body[..<teaserEnd])
         publicLine = chapter.bodyLine
-        premiumMarkdown = lines[min(cut.1, lines.count)...].joined(separator: "\n")
+        premiumMarkdown = String(chapter.body[lines.startOfLine(cut.1)...])
         premiumLine = chapter.bodyLine + cut.1
     }
 }

@@ -105,16 +105,19 @@ struct PageContexts: Sendable {
         return chapterRefs[index].value
     }
 
-    /// The outline context of a course (for `partials/outline`).
-    func outlineContext(course index: Int) -> [String: Any] {
-        let course = content.courses[index]
-        let sections: [[String: Any]] = course.sections.map { section in
+    /// The parts and loose chapters of a course, in order.
+    func sections(course index: Int) -> [[String: Any]] {
+        content.courses[index].sections.map { section in
             [
                 "is_part": section.part != nil, "title": section.part?.title ?? "",
                 "id": section.part?.slug ?? "", "chapters": section.chapterIndices.map { chapterRefs[$0].value },
             ]
         }
-        return ["course": courseCard(index), "sections": sections, "t": strings.values, "site": siteValues.value]
+    }
+
+    /// The outline context of a course (for `partials/outline`).
+    func outlineContext(course index: Int) -> [String: Any] {
+        ["course": courseCard(index), "sections": sections(course: index), "t": strings.values, "site": siteValues.value]
     }
 
     /// The context every page has, merged with `values`.
@@ -159,9 +162,13 @@ struct PageContexts: Sendable {
         return page(
             kind: "course", title: course.title, description: course.summary.isEmpty ? Self.excerpt(courseBodies[index]) : course.summary,
             url: course.urlPath, breadcrumbs: [home, (course.title, course.urlPath)],
-            values: ["course": card, "outline": outline, "related": related, "has_related": !related.isEmpty])
+            values: [
+                "course": card, "outline": outline, "sections": sections(course: index), "related": related,
+                "has_related": !related.isEmpty,
+            ])
     }
 
+    /// - Parameter outline: the course outline with this chapter marked as current.
     func chapter(_ index: Int, outline: String) -> [String: Any] {
         let chapter = content.chapters[index]
         let course = content.courses[chapter.courseIndex]
@@ -185,13 +192,12 @@ struct PageContexts: Sendable {
         var crumbs = [home, (course.title, course.urlPath)]
         if let part = chapter.partTitle { crumbs.append((part, course.urlPath + "#" + (course.sections.first { $0.chapterIndices.contains(index) }?.part?.slug).map(Slug.encode)!)) }
         crumbs.append((chapter.title, chapter.urlPath))
-        let marked = outline.replacingOccurrences(of: "href=\"\(chapter.urlPath)\"", with: "href=\"\(chapter.urlPath)\" aria-current=\"page\"")
         return page(
             kind: "chapter", title: chapter.title, description: chapter.summary ?? Self.excerpt(published.html),
             url: chapter.urlPath, breadcrumbs: crumbs,
             values: [
                 "course": courseCard(chapter.courseIndex), "part": chapter.partTitle.map { ["title": $0] as [String: Any] } ?? false,
-                "chapter": ref, "outline": marked, "prev": chapterRef(previous), "next": chapterRef(next), "locked": locked,
+                "chapter": ref, "outline": outline, "prev": chapterRef(previous), "next": chapterRef(next), "locked": locked,
             ])
     }
 
