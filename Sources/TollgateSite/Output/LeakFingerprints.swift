@@ -62,14 +62,22 @@ struct LeakScanner: Sendable {
     /// Extensions of files that can carry text.
     static let textExtensions: Set<String> = ["html", "htm", "xml", "json", "js", "mjs", "txt", "css", "svg", "md", "webmanifest", "map"]
 
+    /// The problem of a file that carries premium text of `source`.
+    static func diagnostic(file: String, source: String) -> Diagnostic {
+        Diagnostic(file: file, "premium text of \(source) is in this file in clear; nothing was published")
+    }
+
     /// One diagnostic per output file that contains a premium sentence.
     ///
-    /// - Parameter label: how messages name the folder (e.g. `_site`).
-    func scan(folder: URL, label: String) -> [Diagnostic] {
+    /// - Parameters:
+    ///   - label: how messages name the folder (e.g. `_site`).
+    ///   - skipping: files (relative paths) already checked.
+    func scan(folder: URL, label: String, skipping: Set<String> = []) -> [Diagnostic] {
         guard !fingerprints.isEmpty else { return [] }
         var files: [String] = []
         if let enumerator = FileManager.default.enumerator(atPath: folder.path) {
-            for case let path as String in enumerator where Self.textExtensions.contains((path as NSString).pathExtension.lowercased()) {
+            for case let path as String in enumerator
+            where !skipping.contains(path) && Self.textExtensions.contains((path as NSString).pathExtension.lowercased()) {
                 files.append(path)
             }
         }
@@ -77,9 +85,7 @@ struct LeakScanner: Sendable {
         let results: [[Diagnostic]] = parallelMap(files) { path in
             guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path) else { return [] }
             let text = String(decoding: data, as: UTF8.self)
-            return fingerprints.leaks(in: text).sorted().map { chapter in
-                Diagnostic(file: "\(label)/\(path)", "premium text of \(chapterSources[chapter]) is in this file in clear; nothing was published")
-            }
+            return fingerprints.leaks(in: text).sorted().map { Self.diagnostic(file: "\(label)/\(path)", source: chapterSources[$0]) }
         }
         return results.flatMap { $0 }
     }

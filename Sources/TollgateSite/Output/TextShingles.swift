@@ -9,10 +9,12 @@ enum TextShingles {
     /// Words per fingerprint: a sentence of this many words or more is checked.
     static let width = 8
 
-    /// Token hashes of `text`, with `true` after a token that ends a sentence.
-    static func tokens(of text: String) -> [(hash: UInt64, endsSentence: Bool)] {
-        var result: [(UInt64, Bool)] = []
+    /// Token hashes of `text`, and the indices of the tokens that end a sentence.
+    static func tokens(of text: String) -> (hashes: [UInt64], sentenceEnds: [Int]) {
+        var hashes: [UInt64] = []
+        var ends: [Int] = []
         var text = text
+        hashes.reserveCapacity(text.utf8.count / 6)
         text.withUTF8 { bytes in
             var index = 0
             var current: UInt64 = 0
@@ -20,14 +22,14 @@ enum TextShingles {
             var inTag = false
             var tagStart = 0
             var quote: UInt8 = 0
-            func endWord() {
-                if inWord { result.append((current, false)) }
+            @inline(__always) func endWord() {
+                if inWord { hashes.append(current) }
                 inWord = false
                 current = 0xcbf2_9ce4_8422_2325
             }
-            func endSentence() {
+            @inline(__always) func endSentence() {
                 endWord()
-                if !result.isEmpty { result[result.count - 1].1 = true }
+                if !hashes.isEmpty, ends.last != hashes.count - 1 { ends.append(hashes.count - 1) }
             }
             current = 0xcbf2_9ce4_8422_2325
             let count = bytes.count
@@ -95,7 +97,7 @@ enum TextShingles {
                     } else if index + 2 < count {
                         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
                         for offset in 0..<3 { hash = (hash ^ UInt64(bytes[index + offset])) &* 0x100_0000_01b3 }
-                        result.append((hash, false))
+                        hashes.append(hash)
                     }
                     index += 2
                 case 0xEF:  // fullwidth ！ and ？ end sentences; other three-byte signs separate words
@@ -122,7 +124,7 @@ enum TextShingles {
             }
             endWord()
         }
-        return result
+        return (hashes, ends)
     }
 
     /// The fingerprint of the `width` token hashes starting at `start`.
@@ -134,7 +136,7 @@ enum TextShingles {
 
     /// Calls `body` with the fingerprint of every run of `width` consecutive words of `text`.
     static func forEachFingerprint(of text: String, _ body: (UInt64) -> Void) {
-        let hashes = tokens(of: text).map(\.hash)
+        let hashes = tokens(of: text).hashes
         guard hashes.count >= width else { return }
         hashes.withUnsafeBufferPointer { buffer in
             for start in 0...(buffer.count - width) { body(fingerprint(buffer, at: start)) }
@@ -143,15 +145,14 @@ enum TextShingles {
 
     /// Fingerprints of the first `width` words of every sentence of `width` words or more.
     static func sentenceFingerprints(of text: String) -> [UInt64] {
-        let tokens = tokens(of: text)
+        let (hashes, ends) = tokens(of: text)
         var fingerprints: [UInt64] = []
         var start = 0
-        for (index, token) in tokens.enumerated() where token.endsSentence || index == tokens.count - 1 {
-            if index - start + 1 >= width {
-                let window = tokens[start..<(start + width)].map(\.hash)
-                fingerprints.append(window.withUnsafeBufferPointer { fingerprint($0, at: 0) })
+        hashes.withUnsafeBufferPointer { buffer in
+            for end in ends + [buffer.count - 1] where end >= start {
+                if end - start + 1 >= width { fingerprints.append(fingerprint(buffer, at: start)) }
+                start = end + 1
             }
-            start = index + 1
         }
         return fingerprints
     }

@@ -17,6 +17,10 @@ struct BuildContext {
     var fingerprints = LeakFingerprints()
     /// Step 6: the URL of every tag page, for the sitemap.
     var tagURLs: [String] = []
+    /// Step 6: pages already checked for premium text while they were written.
+    var scannedFiles: Set<String> = []
+    /// Step 6: premium text found in those pages, reported by the verify step.
+    var pageLeaks: [Diagnostic] = []
     /// The folder being written; moved into place after the last step.
     var staging: URL!
     var files = 0

@@ -15,35 +15,51 @@ extension BuildStep {
                 chapterURLs: context.content.courses[index].chapterIndices.map { ($0, context.content.chapters[$0].urlPath) })
         }
 
+        // Pages are checked for premium text as they are written, while they are in memory;
+        // the verify step checks every other file.
+        let fingerprints = context.fingerprints
+        let sources = context.content.chapters.map(\.source)
+        let label = context.options.output.lastPathComponent
+        @Sendable func leaks(in html: String, path: String) -> [Diagnostic] {
+            fingerprints.leaks(in: html).sorted().map { LeakScanner.diagnostic(file: "\(label)/\(path)", source: sources[$0]) }
+        }
         var written = 0
+        var pageLeaks: [Diagnostic] = []
         func write(_ template: String, _ values: [String: Any], to path: String) throws {
-            try staging.write(theme.render(template, values), to: path)
+            let html = theme.render(template, values)
+            pageLeaks += leaks(in: html, path: path)
+            try staging.write(html, to: path)
+            context.scannedFiles.insert(path)
             written += 1
         }
         try write("catalog", pages.catalog(), to: "index.html")
         for index in context.content.courses.indices {
             try write("course", pages.course(index, outline: outlines[index].html), to: context.content.courses[index].outputFolder + "/index.html")
         }
-        let failures: [Diagnostic?] = parallelMap(Array(context.content.chapters.indices)) { index in
+        let results: [(leaks: [Diagnostic], failure: Diagnostic?)] = parallelMap(Array(context.content.chapters.indices)) { index in
             let chapter = pages.content.chapters[index]
+            let path = chapter.outputFolder + "/index.html"
+            let html = theme.render("chapter", pages.chapter(index, outline: outlines[chapter.courseIndex].marking(chapter: index)))
             do {
-                let html = theme.render("chapter", pages.chapter(index, outline: outlines[chapter.courseIndex].marking(chapter: index)))
-                try staging.write(html, to: chapter.outputFolder + "/index.html")
-                return nil
+                try staging.write(html, to: path)
+                return (leaks(in: html, path: path), nil)
             } catch let diagnostic as Diagnostic {
-                return diagnostic
+                return ([], diagnostic)
             } catch {
-                return Diagnostic(file: chapter.source, "\(error)")
+                return ([], Diagnostic(file: chapter.source, "\(error)"))
             }
         }
-        let problems = failures.compactMap { $0 }
-        if !problems.isEmpty { throw DiagnosticList(items: problems) }
+        let failures = results.compactMap(\.failure)
+        if !failures.isEmpty { throw DiagnosticList(items: failures) }
+        pageLeaks += results.flatMap(\.leaks)
+        for chapter in context.content.chapters { context.scannedFiles.insert(chapter.outputFolder + "/index.html") }
         written += context.content.chapters.count
         try write("tags", pages.tagsIndex(), to: "tags/index.html")
         for tag in pages.tags {
             try write("tag", pages.tag(tag), to: "tags/\(tag.slug)/index.html")
         }
         try write("404", pages.notFound(), to: "404.html")
+        context.pageLeaks = pageLeaks
         context.tagURLs = pages.tags.map(\.url)
         context.pages = written
         context.files = written

@@ -57,7 +57,8 @@ extension BuildStep {
     /// Step 8: no premium sentence anywhere in the output.
     static let verify = BuildStep(name: "verify") { context in
         let scanner = LeakScanner(fingerprints: context.fingerprints, chapterSources: context.content.chapters.map(\.source))
-        let leaks = scanner.scan(folder: context.staging, label: context.options.output.lastPathComponent)
+        let leaks = context.pageLeaks
+            + scanner.scan(folder: context.staging, label: context.options.output.lastPathComponent, skipping: context.scannedFiles)
         if !leaks.isEmpty { throw DiagnosticList(items: leaks) }
         return "no premium text in \(Format.count(context.files, "file"))"
     }
