@@ -61,3 +61,31 @@ struct LanguageTests {
         #expect(ContentDate("2026-03-14T10:00:00Z")?.iso == "2026-03-14")
     }
 }
+
+@Suite("Text fingerprints for the leak check")
+struct TextShinglesTests {
+    @Test("block tags end sentences, inline tags do not, attribute values are text")
+    func sentences() {
+        let html = "<h2>Deep dive</h2><p>One two three four five six seven <em>eight</em> nine.</p><blockquote><p>A b</p></blockquote>"
+        let tokens = TextShingles.tokens(of: html)
+        #expect(tokens.hashes.count == 13)
+        #expect(tokens.sentenceEnds == [1, 10, 12])
+        let plain = TextShingles.allFingerprints(of: "<meta content=\"one two three four five six seven eight nine\">")
+        #expect(Set(TextShingles.sentenceFingerprints(of: html)).isSubset(of: Set(plain)))
+    }
+
+    @Test("each CJK character is a word, and 。 ends a sentence")
+    func chinese() {
+        let tokens = TextShingles.tokens(of: "任务组成一棵树。下一句")
+        #expect(tokens.hashes.count == 10)
+        #expect(tokens.sentenceEnds == [6])
+    }
+
+    @Test("escaped markup in feeds is skipped like markup in pages")
+    func escapedMarkup() {
+        let page = TextShingles.allFingerprints(of: "<p>alpha beta <code>gamma</code> delta epsilon zeta eta theta</p>")
+        let feed = TextShingles.allFingerprints(of: "&lt;p&gt;alpha beta &lt;code&gt;gamma&lt;/code&gt; delta epsilon zeta eta theta&lt;/p&gt;")
+        #expect(page == feed)
+        #expect(page.count == 1)
+    }
+}

@@ -34,6 +34,10 @@ struct Part: Sendable {
     var title: String
     var summary: String
     var source: String
+
+    /// The id of the part on its course page: prefixed, so it never collides with a heading id
+    /// of the course's landing text.
+    static func anchor(_ slug: String) -> String { "part-" + slug }
 }
 
 /// A chapter: one Markdown file.
@@ -99,11 +103,20 @@ struct ContentDate: Sendable, Hashable, Comparable {
         let fields = datePart.split(separator: "-")
         guard datePart.count == 10, fields.count == 3,
             let year = Int(fields[0]), let month = Int(fields[1]), let day = Int(fields[2]),
-            (1...12).contains(month), (1...31).contains(day)
+            (1...12).contains(month), (1...Self.days(inMonth: month, year: year)).contains(day),
+            datePart.count == text.count || text.dropFirst(10).first == "T" || text.dropFirst(10).first == " "
         else { return nil }
         self.year = year
         self.month = month
         self.day = day
+    }
+
+    static func days(inMonth month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     static func < (lhs: ContentDate, rhs: ContentDate) -> Bool {

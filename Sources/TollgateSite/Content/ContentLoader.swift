@@ -134,7 +134,7 @@ struct ContentLoader {
                     let partSlug = fields.slug ?? Slug.make(partScan.folder, dropOrderPrefix: true)
                     guard claim(partSlug, partScan.index, in: &levelSlugs) else { continue }
                     let partTier = tier(fields.tier, inherited: courseTier)
-                    content.pagesBySource[partScan.index] = course.urlPath + "#" + Slug.encode(partSlug)
+                    content.pagesBySource[partScan.index] = course.urlPath + "#" + Slug.encode(Part.anchor(partSlug))
                     var partSlugs: [String: String] = Dictionary(partScan.assetFolders.map { ($0, "content/\(courseScan.folder)/\(partScan.folder)/\($0)/") }, uniquingKeysWith: { a, _ in a })
                     let ordered = partScan.chapters.compactMap { file in matter[file].map { (file, $0.weight) } }
                         .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)

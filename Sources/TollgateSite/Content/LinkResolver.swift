@@ -30,7 +30,7 @@ struct LinkResolver: Sendable {
         let decoded = path.removingPercentEncoding ?? path
         let folder = (source as NSString).deletingLastPathComponent
         guard let target = Self.normalize(folder + "/" + decoded) else {
-            return .problem("broken link to '\(destination)': it points outside the site folder")
+            return .problem("broken link to '\(destination)': it points outside content/ (link to static files with a path from the site root, e.g. /files/x.pdf)")
         }
         if decoded.hasSuffix(".md") {
             if let url = pagesBySource[target] {

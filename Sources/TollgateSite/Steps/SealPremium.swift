@@ -31,6 +31,10 @@ extension BuildStep {
             let publicTexts = published.map(\.html) + context.courseBodies
                 + context.content.chapters.map { "\($0.title). \($0.summary ?? "")." }
                 + context.content.courses.map { "\($0.title). \($0.summary)." }
+                + context.content.courses.flatMap { $0.sections.compactMap(\.part).map { "\($0.title). \($0.summary)." } }
+                + context.content.chapters.flatMap(\.tags).map { "\($0)." }
+                + ["\(context.config.title). \(context.config.description). \(context.config.copyright)."]
+                + context.strings.values.values.map { "\($0)." }
                 + authorFiles(context).compactMap { FileManager.default.contents(atPath: $0.path).map { String(decoding: $0, as: UTF8.self) } }
             let publicFingerprints = parallelMap(publicTexts) { TextShingles.allFingerprints(of: $0) }
             for list in publicFingerprints { fingerprints.removePublic(list) }

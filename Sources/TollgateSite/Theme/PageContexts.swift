@@ -110,7 +110,7 @@ struct PageContexts: Sendable {
         content.courses[index].sections.map { section in
             [
                 "is_part": section.part != nil, "title": section.part?.title ?? "",
-                "id": section.part?.slug ?? "", "chapters": section.chapterIndices.map { chapterRefs[$0].value },
+                "id": section.part.map { Part.anchor($0.slug) } ?? "", "chapters": section.chapterIndices.map { chapterRefs[$0].value },
             ]
         }
     }
@@ -190,7 +190,7 @@ struct PageContexts: Sendable {
             locked = ["tier": Self.tierRef(chapter.tier), "buy_tiers": buyTiers, "has_buy_tiers": !buyTiers.isEmpty] as [String: Any]
         }
         var crumbs = [home, (course.title, course.urlPath)]
-        if let part = chapter.partTitle { crumbs.append((part, course.urlPath + "#" + (course.sections.first { $0.chapterIndices.contains(index) }?.part?.slug).map(Slug.encode)!)) }
+        if let part = chapter.partTitle { crumbs.append((part, course.urlPath + "#" + (course.sections.first { $0.chapterIndices.contains(index) }?.part?.slug).map { Slug.encode(Part.anchor($0)) }!)) }
         crumbs.append((chapter.title, chapter.urlPath))
         return page(
             kind: "chapter", title: chapter.title, description: chapter.summary ?? Self.excerpt(published.html),
