@@ -36,13 +36,21 @@ extension BuildStep {
         for index in context.content.courses.indices {
             try write("course", pages.course(index, outline: outlines[index].html), to: context.content.courses[index].outputFolder + "/index.html")
         }
+        // A course's outline is the same on each of its chapter pages: it is checked once,
+        // and pages are rendered and checked with a placeholder that is then replaced.
+        for (index, outline) in outlines.enumerated() {
+            for chapter in context.content.courses[index].chapterIndices {
+                pageLeaks += leaks(in: outline.html, path: context.content.chapters[chapter].outputFolder + "/index.html")
+            }
+        }
         let results: [(leaks: [Diagnostic], failure: Diagnostic?)] = parallelMap(Array(context.content.chapters.indices)) { index in
             let chapter = pages.content.chapters[index]
             let path = chapter.outputFolder + "/index.html"
-            let html = theme.render("chapter", pages.chapter(index, outline: outlines[chapter.courseIndex].marking(chapter: index)))
+            let html = theme.render("chapter", pages.chapter(index, outline: CourseOutline.placeholder))
+            let found = leaks(in: html, path: path)
             do {
-                try staging.write(html, to: path)
-                return (leaks(in: html, path: path), nil)
+                try staging.write(CourseOutline.insert(outlines[chapter.courseIndex].marking(chapter: index), into: html), to: path)
+                return (found, nil)
             } catch let diagnostic as Diagnostic {
                 return ([], diagnostic)
             } catch {

@@ -19,6 +19,19 @@ struct CourseOutline: Sendable {
         self.marks = marks
     }
 
+    /// What a chapter page is rendered with in place of its outline, replaced afterwards.
+    static let placeholder = "<!--tollgate:outline-->"
+    private static let placeholderBytes = Array(placeholder.utf8)
+
+    /// `page` with its first placeholder replaced by `outline`.
+    static func insert(_ outline: String, into page: String) -> String {
+        guard let offset = page.utf8.withContiguousStorageIfAvailable({ firstOffset(of: placeholderBytes, in: $0) }) ?? firstOffset(of: placeholderBytes, in: Array(page.utf8))
+        else { return page }
+        let start = page.utf8.index(page.utf8.startIndex, offsetBy: offset)
+        let end = page.utf8.index(start, offsetBy: placeholderBytes.count)
+        return String(page[..<start]) + outline + String(page[end...])
+    }
+
     /// The outline with chapter `index`'s link marked as the current page.
     func marking(chapter index: Int) -> String {
         guard let offset = marks[index] else { return html }
@@ -26,12 +39,12 @@ struct CourseOutline: Sendable {
         return String(html[..<cut]) + " aria-current=\"page\"" + String(html[cut...])
     }
 
-    private static func firstOffset(of pattern: [UInt8], in bytes: [UInt8]) -> Int? {
+    private static func firstOffset<Bytes: RandomAccessCollection>(of pattern: [UInt8], in bytes: Bytes) -> Int? where Bytes.Element == UInt8, Bytes.Index == Int {
         guard let first = pattern.first, pattern.count <= bytes.count else { return nil }
-        var index = 0
-        let last = bytes.count - pattern.count
+        var index = bytes.startIndex
+        let last = bytes.endIndex - pattern.count
         while index <= last {
-            if bytes[index] == first, bytes[index..<(index + pattern.count)].elementsEqual(pattern) { return index }
+            if bytes[index] == first, bytes[index..<(index + pattern.count)].elementsEqual(pattern) { return index - bytes.startIndex }
             index += 1
         }
         return nil
