@@ -1,4 +1,5 @@
 import CCmarkGFM
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -28,6 +29,25 @@ public struct MarkdownRenderer: Sendable {
     }()
 
     private static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
+
+    /// libcmark-gfm keeps the inline parser's special characters in one global table: each
+    /// parse adds its extensions' characters (`~`, `w`, `:`…) and removes them when it
+    /// finishes, so two parses at once can lose strikethrough or autolinks. Parsing holds
+    /// this lock; walking and rendering the tree run in parallel.
+    private static let parseLock = NSLock()
+
+    /// Parses `markdown` with `parser`, one parse at a time (see ``parseLock``).
+    private static func parse(_ markdown: String, with parser: OpaquePointer) -> OpaquePointer? {
+        var source = markdown
+        parseLock.lock()
+        defer { parseLock.unlock() }
+        source.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                cmark_parser_feed(parser, chars.baseAddress, chars.count)
+            }
+        }
+        return cmark_parser_finish(parser)
+    }
 
     private var cmarkOptions: Int32 {
         var flags = CMARK_OPT_FOOTNOTES
@@ -61,13 +81,7 @@ public struct MarkdownRenderer: Sendable {
                 cmark_parser_attach_syntax_extension(parser, ext)
             }
         }
-        var source = markdown
-        source.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { chars in
-                cmark_parser_feed(parser, chars.baseAddress, chars.count)
-            }
-        }
-        guard let document = cmark_parser_finish(parser) else {
+        guard let document = Self.parse(markdown, with: parser) else {
             return RenderedMarkdown(html: "", headings: [], problems: [])
         }
         defer { cmark_node_free(document) }
@@ -124,13 +138,7 @@ public struct MarkdownRenderer: Sendable {
     public func endLineOfFirstParagraph(in markdown: String) -> Int? {
         guard let parser = cmark_parser_new(cmarkOptions) else { return nil }
         defer { cmark_parser_free(parser) }
-        var source = markdown
-        source.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { chars in
-                cmark_parser_feed(parser, chars.baseAddress, chars.count)
-            }
-        }
-        guard let document = cmark_parser_finish(parser) else { return nil }
+        guard let document = Self.parse(markdown, with: parser) else { return nil }
         defer { cmark_node_free(document) }
         var child = cmark_node_first_child(document)
         while let node = child {

@@ -110,3 +110,24 @@ struct MarkdownRendererTests {
         #expect(!rendered.html.contains("id=\"a\"<"))
     }
 }
+
+@Suite("Markdown rendering on many threads")
+struct ConcurrentRenderingTests {
+    @Test("parallel renders give the same HTML as one render (cmark-gfm's global special characters)")
+    func parallel() async {
+        let renderer = MarkdownRenderer()
+        let source = "~~gone~~ and www.example.com and https://example.org/x, *em* `code` [l](x.md)\n\n- [x] done\n"
+        let expected = renderer.render(markdown: source).html
+        #expect(expected.contains("<del>gone</del>"))
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<400 {
+                group.addTask { renderer.render(markdown: source).html == expected }
+            }
+            var all: [Bool] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        #expect(results.count == 400)
+        #expect(results.allSatisfy { $0 }, "\(results.filter { !$0 }.count) of 400 parallel renders differ")
+    }
+}
