@@ -3,10 +3,9 @@ import Foundation
 /// Fingerprints of every premium sentence of a build, to prove none reached the output.
 struct LeakFingerprints: Sendable {
     /// Fingerprint → index of the chapter it comes from.
-    private(set) var premium: [UInt64: Int] = [:] {
-        didSet { filter = nil }
-    }
+    private(set) var premium: [UInt64: Int] = [:]
     /// A bit per fingerprint bucket: most words of a page are ruled out without a hash lookup.
+    /// It may keep the bits of removed fingerprints: it only ever answers "maybe".
     private var filter: [UInt64]?
     private static let filterBits = 1 << 22
 
@@ -25,24 +24,31 @@ struct LeakFingerprints: Sendable {
     /// Records the sentences of a chapter's premium HTML.
     mutating func addPremium(html: String, chapter: Int) {
         for fingerprint in TextShingles.sentenceFingerprints(of: html) { premium[fingerprint] = chapter }
+        filter = nil
     }
 
     /// Forgets fingerprints that also occur in public text: a sentence an author also put in a
     /// teaser or a free chapter is not a leak.
     mutating func removePublic(_ fingerprints: some Sequence<UInt64>) {
-        for fingerprint in fingerprints { premium.removeValue(forKey: fingerprint) }
+        if filter == nil { seal() }
+        let filter = self.filter!
+        for fingerprint in fingerprints where Self.mayContain(fingerprint, filter) {
+            premium.removeValue(forKey: fingerprint)
+        }
+    }
+
+    private static func mayContain(_ fingerprint: UInt64, _ bits: [UInt64]) -> Bool {
+        let bit = Int(truncatingIfNeeded: fingerprint) & (filterBits - 1)
+        return bits[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }
 
     /// The chapters whose premium sentences occur in `text`.
     func leaks(in text: String) -> Set<Int> {
         var found: Set<Int> = []
         if let filter {
-            filter.withUnsafeBufferPointer { bits in
-                TextShingles.forEachFingerprint(of: text) { fingerprint in
-                    let bit = Int(truncatingIfNeeded: fingerprint) & (Self.filterBits - 1)
-                    guard bits[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { return }
-                    if let chapter = premium[fingerprint] { found.insert(chapter) }
-                }
+            TextShingles.forEachFingerprint(of: text) { fingerprint in
+                guard Self.mayContain(fingerprint, filter) else { return }
+                if let chapter = premium[fingerprint] { found.insert(chapter) }
             }
         } else {
             TextShingles.forEachFingerprint(of: text) { fingerprint in

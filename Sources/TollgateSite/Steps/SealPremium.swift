@@ -37,8 +37,8 @@ extension BuildStep {
                 + context.strings.values.values.map { "\($0)." }
                 + authorFiles(context).compactMap { FileManager.default.contents(atPath: $0.path).map { String(decoding: $0, as: UTF8.self) } }
             let publicFingerprints = parallelMap(publicTexts) { TextShingles.allFingerprints(of: $0) }
-            for list in publicFingerprints { fingerprints.removePublic(list) }
             fingerprints.seal()
+            for list in publicFingerprints { fingerprints.removePublic(list) }
         }
         context.rendered = []
         context.published = published
