@@ -71,24 +71,73 @@ public struct MarkdownRenderer: Sendable {
         reservedIDs: Set<String> = [],
         resolveLink: (LinkReference) -> LinkResolution = { _ in .keep }
     ) -> RenderedMarkdown {
+        renderDocuments(markdown, firstLine: firstLine, reservedIDs: reservedIDs, splitAfterFirstParagraph: false, resolveLink: resolveLink)[0]
+    }
+
+    /// Renders `markdown` as two documents: everything up to and including its first
+    /// paragraph, and the rest (a premium chapter's teaser and its premium part).
+    ///
+    /// Heading ids are unique across both; a document without a paragraph has an empty teaser.
+    /// - Returns: the teaser and the rest.
+    public func renderSplittingAfterFirstParagraph(
+        markdown: String,
+        firstLine: Int = 1,
+        resolveLink: (LinkReference) -> LinkResolution = { _ in .keep }
+    ) -> (teaser: RenderedMarkdown, rest: RenderedMarkdown) {
+        let documents = renderDocuments(markdown, firstLine: firstLine, reservedIDs: [], splitAfterFirstParagraph: true, resolveLink: resolveLink)
+        return (documents[0], documents[1])
+    }
+
+    private func renderDocuments(
+        _ markdown: String, firstLine: Int, reservedIDs: Set<String>, splitAfterFirstParagraph: Bool,
+        resolveLink: (LinkReference) -> LinkResolution
+    ) -> [RenderedMarkdown] {
+        let empty = RenderedMarkdown(html: "", headings: [], problems: [])
+        let count = splitAfterFirstParagraph ? 2 : 1
         let flags = cmarkOptions
-        guard let parser = cmark_parser_new(flags) else {
-            return RenderedMarkdown(html: "", headings: [], problems: [])
-        }
+        guard let parser = cmark_parser_new(flags) else { return Array(repeating: empty, count: count) }
         defer { cmark_parser_free(parser) }
         for name in Self.extensionNames {
             if let ext = cmark_find_syntax_extension(name) {
                 cmark_parser_attach_syntax_extension(parser, ext)
             }
         }
-        guard let document = Self.parse(markdown, with: parser) else {
-            return RenderedMarkdown(html: "", headings: [], problems: [])
-        }
+        guard let document = Self.parse(markdown, with: parser) else { return Array(repeating: empty, count: count) }
         defer { cmark_node_free(document) }
+        var documents = [document]
+        if splitAfterFirstParagraph, let rest = cmark_node_new(CMARK_NODE_DOCUMENT) {
+            var first = cmark_node_first_child(document)
+            while let node = first, cmark_node_get_type(node) != CMARK_NODE_PARAGRAPH { first = cmark_node_next(node) }
+            // Everything after the first paragraph (everything, when there is none) moves.
+            var next = first.map(cmark_node_next) ?? cmark_node_first_child(document)
+            while let node = next {
+                next = cmark_node_next(node)
+                cmark_node_unlink(node)
+                cmark_node_append_child(rest, node)
+            }
+            documents.append(rest)
+        }
+        defer { for extra in documents.dropFirst() { cmark_node_free(extra) } }
 
+        var ids = HeadingIDs(reserved: reservedIDs)
+        let extensions = cmark_parser_get_syntax_extensions(parser)
+        return documents.map { root in
+            let (headings, problems) = Self.process(root, firstLine: firstLine, ids: &ids, resolveLink: resolveLink)
+            guard let rendered = cmark_render_html(root, flags, extensions) else {
+                return RenderedMarkdown(html: "", headings: headings, problems: problems)
+            }
+            defer { free(rendered) }
+            return RenderedMarkdown(html: String(cString: rendered), headings: headings, problems: problems)
+        }
+    }
+
+    /// Resolves the links of `root` and gives its headings ids and anchors.
+    private static func process(
+        _ root: OpaquePointer, firstLine: Int, ids: inout HeadingIDs, resolveLink: (LinkReference) -> LinkResolution
+    ) -> ([Heading], [MarkdownProblem]) {
         var headingNodes: [OpaquePointer] = []
         var problems: [MarkdownProblem] = []
-        let iterator = cmark_iter_new(document)
+        let iterator = cmark_iter_new(root)
         defer { cmark_iter_free(iterator) }
         while case let event = cmark_iter_next(iterator), event != CMARK_EVENT_DONE {
             guard event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator) else { continue }
@@ -114,40 +163,15 @@ public struct MarkdownRenderer: Sendable {
                 break
             }
         }
-
-        var ids = HeadingIDs(reserved: reservedIDs)
         var headings: [Heading] = []
         for node in headingNodes {
             let level = Int(cmark_node_get_heading_level(node))
-            let text = Self.plainText(of: node)
+            let text = plainText(of: node)
             let id = ids.makeUnique(HeadingIDs.slug(text))
             headings.append(Heading(level: level, id: id, text: text))
-            Self.replaceHeading(node, level: level, id: id)
+            replaceHeading(node, level: level, id: id)
         }
-
-        let extensions = cmark_parser_get_syntax_extensions(parser)
-        guard let rendered = cmark_render_html(document, flags, extensions) else {
-            return RenderedMarkdown(html: "", headings: headings, problems: problems)
-        }
-        defer { free(rendered) }
-        return RenderedMarkdown(html: String(cString: rendered), headings: headings, problems: problems)
-    }
-
-    /// The number of the last line of the first paragraph of `markdown` (1-based), or nil
-    /// when it has no paragraph.
-    public func endLineOfFirstParagraph(in markdown: String) -> Int? {
-        guard let parser = cmark_parser_new(cmarkOptions) else { return nil }
-        defer { cmark_parser_free(parser) }
-        guard let document = Self.parse(markdown, with: parser) else { return nil }
-        defer { cmark_node_free(document) }
-        var child = cmark_node_first_child(document)
-        while let node = child {
-            if cmark_node_get_type(node) == CMARK_NODE_PARAGRAPH {
-                return Int(cmark_node_get_end_line(node))
-            }
-            child = cmark_node_next(node)
-        }
-        return nil
+        return (headings, problems)
     }
 
     /// Replaces a heading node by a custom block that renders `<hN id>` with an anchor link,

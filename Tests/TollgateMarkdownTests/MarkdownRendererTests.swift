@@ -98,10 +98,20 @@ struct MarkdownRendererTests {
         #expect(rendered.problems.map(\.message) == ["broken"])
     }
 
-    @Test("the end of the first paragraph is found after headings and code")
-    func firstParagraph() {
-        #expect(renderer.endLineOfFirstParagraph(in: "# Title\n\nFirst line\nsecond line.\n\nNext.\n") == 4)
-        #expect(renderer.endLineOfFirstParagraph(in: "```\ncode\n```\n") == nil)
+    @Test("a document splits after its first paragraph, with heading ids unique across both parts")
+    func splitAfterFirstParagraph() {
+        let (teaser, rest) = renderer.renderSplittingAfterFirstParagraph(
+            markdown: "## Intro\n\nFirst line\nsecond line.\n\n## Intro\n\nSecret [x](x.md).\n", firstLine: 3
+        ) { .problem("broken \($0.destination)") }
+        #expect(teaser.html.contains("First line"))
+        #expect(!teaser.html.contains("Secret"))
+        #expect(rest.html.contains("Secret"))
+        #expect(teaser.headings.map(\.id) == ["intro"])
+        #expect(rest.headings.map(\.id) == ["intro-1"])
+        #expect(rest.problems.map(\.line) == [10])
+        let (none, all) = renderer.renderSplittingAfterFirstParagraph(markdown: "```\ncode\n```\n")
+        #expect(none.html.isEmpty)
+        #expect(all.html.contains("code"))
     }
 
     @Test("HTML in link destinations and heading ids is escaped")

@@ -18,6 +18,13 @@ extension BuildStep {
         let links = LinkResolver(content: context.content, basePath: context.config.basePath)
         let work = zip(context.content.chapters, context.sources).map { ($0.source, $1) }
         let results: [(RenderedChapter, [Diagnostic])] = parallelMap(work) { source, split in
+            if split.teaserIsFirstParagraph {
+                let (teaser, rest) = renderer.renderSplittingAfterFirstParagraph(markdown: split.publicMarkdown, firstLine: split.publicLine) {
+                    links.resolve($0, from: source)
+                }
+                let chapter = RenderedChapter(publicHTML: teaser.html, headings: teaser.headings, premiumHTML: rest.html)
+                return (chapter, (teaser.problems + rest.problems).map { Diagnostic(file: source, line: $0.line, $0.message) })
+            }
             let visible = renderer.render(markdown: split.publicMarkdown, firstLine: split.publicLine) {
                 links.resolve($0, from: source)
             }

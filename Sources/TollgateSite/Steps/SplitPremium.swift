@@ -1,5 +1,4 @@
 import Foundation
-import TollgateMarkdown
 
 /// A chapter's Markdown, split into what is public and what is for members.
 struct ChapterSource: Sendable {
@@ -9,14 +8,17 @@ struct ChapterSource: Sendable {
     /// The rest of a locked chapter, after its teaser; nil for a public chapter.
     var premiumMarkdown: String?
     var premiumLine: Int
+    /// A locked chapter without a `<!-- more -->` line: its teaser is its first paragraph,
+    /// cut while rendering (`publicMarkdown` is then the whole chapter).
+    var teaserIsFirstParagraph = false
 
     /// The line that ends a premium chapter's teaser.
     static let moreMarker = "<!-- more -->"
 
     /// Splits `chapter`'s body. A locked chapter's teaser ends at the `<!-- more -->` line,
     /// or after its first paragraph when it has none.
-    init(_ chapter: Chapter, renderer: MarkdownRenderer) {
-        let hasMarker = chapter.body.utf8.count >= Self.moreMarker.utf8.count && chapter.body.range(of: Self.moreMarker) != nil
+    init(_ chapter: Chapter) {
+        let hasMarker = UTF8Search.firstOffset(of: Self.moreMarker, in: chapter.body) != nil
         guard hasMarker || chapter.isLocked else {
             publicMarkdown = chapter.body
             publicLine = chapter.bodyLine
@@ -39,24 +41,27 @@ struct ChapterSource: Sendable {
             premiumLine = 0
             return
         }
-        // The teaser ends before the marker line, or after the first paragraph.
-        let cut = marker.map { ($0, $0 + 1) }
-            ?? renderer.endLineOfFirstParagraph(in: chapter.body).map { ($0, $0) }
-            ?? (0, 0)
-        let teaserEnd = lines.startOfLine(cut.0)
-        publicMarkdown = String(chapter.body[..<teaserEnd])
+        guard let marker else {
+            publicMarkdown = chapter.body
+            publicLine = chapter.bodyLine
+            premiumMarkdown = nil
+            premiumLine = chapter.bodyLine
+            teaserIsFirstParagraph = true
+            return
+        }
+        // The teaser ends before the marker line.
+        publicMarkdown = String(chapter.body[..<lines.startOfLine(marker)])
         publicLine = chapter.bodyLine
-        premiumMarkdown = String(chapter.body[lines.startOfLine(cut.1)...])
-        premiumLine = chapter.bodyLine + cut.1
+        premiumMarkdown = String(chapter.body[lines.startOfLine(marker + 1)...])
+        premiumLine = chapter.bodyLine + marker + 1
     }
 }
 
 extension BuildStep {
     /// Step 3: each premium chapter's teaser, cut from its premium part.
     static let splitPremium = BuildStep(name: "split premium chapters") { context in
-        let renderer = MarkdownRenderer(options: context.config.markdownOptions)
-        context.sources = parallelMap(context.content.chapters) { ChapterSource($0, renderer: renderer) }
-        let premium = context.sources.filter { $0.premiumMarkdown != nil }.count
+        context.sources = parallelMap(context.content.chapters) { ChapterSource($0) }
+        let premium = context.sources.filter { $0.premiumMarkdown != nil || $0.teaserIsFirstParagraph }.count
         return "\(Format.count(premium, "premium chapter")) of \(Format.count(context.sources.count))"
     }
 }

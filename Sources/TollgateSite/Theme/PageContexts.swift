@@ -238,8 +238,12 @@ struct PageContexts: Sendable {
 
     /// The first paragraph of `html` as plain text, shortened to about 160 characters.
     static func excerpt(_ html: String) -> String {
-        guard let start = html.range(of: "<p>"), let end = html.range(of: "</p>", range: start.upperBound..<html.endIndex) else { return "" }
-        return PlainText.shorten(PlainText.from(html: String(html[start.upperBound..<end.lowerBound])), to: 160)
+        guard let open = UTF8Search.firstOffset(of: "<p>", in: html),
+            let close = UTF8Search.firstOffset(of: "</p>", in: html, from: open + 3)
+        else { return "" }
+        let utf8 = html.utf8
+        let paragraph = html[utf8.index(utf8.startIndex, offsetBy: open + 3)..<utf8.index(utf8.startIndex, offsetBy: close)]
+        return PlainText.shorten(PlainText.from(html: String(paragraph)), to: 160)
     }
 }
 
