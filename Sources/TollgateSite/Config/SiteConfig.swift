@@ -36,6 +36,10 @@ public struct SiteConfig: Sendable {
         return path
     }
 
+    /// Scheme and host of ``baseURL`` (``baseURL`` without ``basePath``): a page's
+    /// absolute URL is this followed by its root-relative path.
+    public var origin: String { String(baseURL.dropLast(basePath.count)) }
+
     /// Languages with a built-in strings table.
     public static let languages = ["en", "zh-CN"]
 

@@ -8,7 +8,7 @@ struct Feeds {
     let published: [PublishedChapter]
     let tagURLs: [String]
 
-    private var origin: String { String(config.baseURL.dropLast(config.basePath.count)) }
+    private var origin: String { config.origin }
 
     /// Every page of the site, with the chapter's date as `lastmod` when it has one.
     func sitemap() -> String {

@@ -23,7 +23,7 @@ extension BuildStep {
         }
         let layouts = source.appendingPathComponent("layouts")
         let theme = bag.collect {
-            try Theme(builtIn: BundledResources.themeURL, siteLayouts: ContentScan.isDirectory(layouts) ? layouts : nil, siteRoot: source)
+            try Theme(builtIn: BundledResources.themeURL, siteLayouts: ContentScan.isDirectory(layouts) ? layouts : nil)
         }
         guard var config, let theme, bag.isEmpty else { throw DiagnosticList(items: bag.items) }
         if let override = context.options.baseURL {

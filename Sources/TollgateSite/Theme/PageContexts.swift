@@ -32,7 +32,7 @@ struct PageContexts: Sendable {
         self.content = content
         self.published = published
         self.courseBodies = courseBodies
-        origin = String(config.baseURL.dropLast(config.basePath.count))
+        origin = config.origin
         let base = config.basePath
         siteValues = SendableDictionary([
             "title": config.title, "description": config.description, "language": config.language,

@@ -14,11 +14,11 @@ struct Theme: Sendable {
     ///
     /// - Throws: ``DiagnosticList`` naming every template that does not parse, every
     ///   partial or parent that does not exist, and every missing required template.
-    init(builtIn: URL, siteLayouts: URL?, siteRoot: URL) throws {
+    init(builtIn: URL, siteLayouts: URL?) throws {
         var sources: [String: (file: String, url: URL)] = [:]
         var assets: [String: URL] = [:]
         for (folder, label) in [(builtIn, "(built-in theme)/"), (siteLayouts, "layouts/")] {
-            guard let folder = folder?.resolvingSymlinksInPath() else { continue }
+            guard let folder else { continue }
             for relative in Self.files(under: folder) {
                 let url = folder.appendingPathComponent(relative)
                 if relative.hasPrefix("assets/") {
