@@ -22,11 +22,23 @@ let package = Package(
                 .brew(["cmark-gfm"]),
             ]
         ),
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         .target(name: "TollgateMarkdown", dependencies: ["CCmarkGFM"]),
+        .target(name: "TollgateCrypto", dependencies: ["CSodium", "CZlib"]),
         .target(
             name: "TollgateSite",
             dependencies: [
                 "TollgateMarkdown",
+                "TollgateCrypto",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -42,6 +54,7 @@ let package = Package(
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
         .target(name: "TollgateTestSupport", dependencies: ["TollgateSite"], path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateMarkdownTests", dependencies: ["TollgateMarkdown"]),
+        .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "TollgateSiteTests",
             dependencies: ["TollgateSite", "TollgateTestSupport"],
