@@ -52,12 +52,12 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
-        .target(name: "TollgateTestSupport", dependencies: ["TollgateSite"], path: "Tests/TollgateTestSupport"),
+        .target(name: "TollgateTestSupport", dependencies: ["TollgateSite", "TollgateCrypto"], path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateMarkdownTests", dependencies: ["TollgateMarkdown"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "TollgateSiteTests",
-            dependencies: ["TollgateSite", "TollgateTestSupport"],
+            dependencies: ["TollgateSite", "TollgateCrypto", "TollgateTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateTestSupport"]),

@@ -29,15 +29,30 @@ public struct BuildCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
+    @Flag(
+        name: .customLong("require-key"),
+        help: "Fail instead of creating a master key when there is none (the default when CI=true).")
+    var requireKey = false
+
+    @Flag(
+        name: .customLong("withhold-premium"),
+        help: "Leave premium parts out instead of sealing them: pages carry the teaser only, and no key is needed.")
+    var withholdPremium = false
+
     public init() {}
 
     public func run() throws {
-        let options = BuildOptions(
+        var options = BuildOptions(
             source: URL(fileURLWithPath: source), output: output.map { URL(fileURLWithPath: $0) },
             includeDrafts: drafts, baseURL: baseURL)
+        options.premium = withholdPremium ? .withhold : .seal
+        options.missingKey = requireKey || Self.isCI(options.environment) ? .fail : .create
         do {
             let report = try Pipeline.build(options) { line in
                 if !quiet { print(line) }
+            }
+            for notice in report.notices {
+                FileHandle.standardError.write(Data("note: \(notice)\n".utf8))
             }
             if !quiet {
                 print("Built \(report.pages) pages (\(report.chapters) chapters, \(report.premiumChapters) premium) and \(report.files - report.pages) other files into \(report.output.path) in \(String(format: "%.2f", report.seconds)) s")
@@ -46,5 +61,11 @@ public struct BuildCommand: ParsableCommand {
             FileHandle.standardError.write(Data((failure.description + "\n").utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// True when `CI` is set to anything but `false`/`0` (GitHub Actions, GitLab, … set `CI=true`).
+    static func isCI(_ environment: [String: String]) -> Bool {
+        guard let value = environment["CI"]?.lowercased(), !value.isEmpty else { return false }
+        return value != "false" && value != "0"
     }
 }

@@ -8,10 +8,10 @@ public struct TollgateCommand: ParsableCommand {
         discussion: """
             A site is a folder with site.yml, content/ (courses of Markdown chapters) and, \
             optionally, layouts/ (Mustache overrides of the default theme) and static/.
-            Free chapters become plain HTML; premium chapters publish only their teaser.
+            Free chapters become plain HTML; premium chapters are sealed per tier and open in a member's browser.
             """,
         version: "0.1.0",
-        subcommands: [BuildCommand.self, InitCommand.self]
+        subcommands: [BuildCommand.self, InitCommand.self, KeysCommand.self, CheckCommand.self]
     )
 
     public init() {}

@@ -16,6 +16,13 @@ public struct Heading: Sendable, Hashable {
     public let id: String
     /// The heading's text as a reader sees it.
     public let text: String
+
+    /// A heading (the renderer makes them; tests and themes may too).
+    public init(level: Int, id: String, text: String) {
+        self.level = level
+        self.id = id
+        self.text = text
+    }
 }
 
 /// A problem in Markdown, with the line it is on.

@@ -23,7 +23,7 @@ struct BuiltSite {
     init(_ fixture: URL, drafts: Bool = false) throws {
         site = try FixtureSite(copying: fixture)
         output = site.outputFolder()
-        report = try Pipeline.build(BuildOptions(source: site.root, output: output, includeDrafts: drafts))
+        report = try Pipeline.build(BuildOptions.fixture(source: site.root, output: output, includeDrafts: drafts))
     }
 
     func read(_ path: String) throws -> String { try FixtureSite.read(path, in: output) }

@@ -15,7 +15,7 @@ struct ErrorCatalogueTests {
         try FileManager.default.removeItem(at: site.root.appendingPathComponent("expected.txt"))
         let output = site.outputFolder()
         do {
-            _ = try Pipeline.build(BuildOptions(source: site.root, output: output))
+            _ = try Pipeline.build(BuildOptions.fixture(source: site.root, output: output))
             Issue.record("\(name) built without errors")
         } catch let failure as BuildFailure {
             #expect(failure.description == expected)
@@ -29,7 +29,7 @@ struct ErrorCatalogueTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
-            _ = try Pipeline.build(BuildOptions(source: folder))
+            _ = try Pipeline.build(BuildOptions.fixture(source: folder))
             Issue.record("built an empty folder")
         } catch let failure as BuildFailure {
             #expect(failure.step == "load configuration")
@@ -41,7 +41,7 @@ struct ErrorCatalogueTests {
     func outputIsSource() throws {
         let site = try FixtureSite(copying: Fixtures.valid("valid"))
         defer { site.remove() }
-        #expect(throws: BuildFailure.self) { try Pipeline.build(BuildOptions(source: site.root, output: site.root)) }
+        #expect(throws: BuildFailure.self) { try Pipeline.build(BuildOptions.fixture(source: site.root, output: site.root)) }
         #expect(FileManager.default.fileExists(atPath: site.root.appendingPathComponent("site.yml").path))
     }
 }

@@ -13,7 +13,7 @@ struct InitTests {
         try SiteInitializer.create(at: folder)
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("site.yml").path))
         #expect(try FixtureSite.read(".gitignore", in: folder).contains("_site/"))
-        let report = try Pipeline.build(BuildOptions(source: folder))
+        let report = try Pipeline.build(BuildOptions.fixture(source: folder))
         #expect(report.chapters >= 3)
         #expect(report.premiumChapters >= 1)
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("_site/index.html").path))
@@ -25,7 +25,7 @@ struct InitTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try SiteInitializer.create(at: folder, withTheme: true)
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("layouts/chapter.mustache").path))
-        _ = try Pipeline.build(BuildOptions(source: folder))
+        _ = try Pipeline.build(BuildOptions.fixture(source: folder))
     }
 
     @Test("init refuses a folder that has files, and writes nothing")

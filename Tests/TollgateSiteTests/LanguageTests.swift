@@ -29,7 +29,8 @@ struct LanguageTests {
         let english = try StringsTable.make(language: "en", overrides: [:]).values
         let chinese = try StringsTable.make(language: "zh-CN", overrides: [:]).values
         #expect(Set(english.keys) == Set(chinese.keys))
-        let untranslated = english.keys.filter { english[$0] == chinese[$0] && english[$0]!.contains(where: \.isLetter) }
+        // The code placeholder shows the shape of a code, the same in every language.
+        let untranslated = english.keys.filter { $0 != "unlock_placeholder" && english[$0] == chinese[$0] && english[$0]!.contains(where: \.isLetter) }
         #expect(untranslated.isEmpty, "untranslated: \(untranslated.sorted())")
     }
 
@@ -40,7 +41,7 @@ struct LanguageTests {
         let file = site.root.appendingPathComponent("site.yml")
         try (try String(contentsOf: file, encoding: .utf8) + "strings:\n  buy: \"Get it now:\"\n").write(to: file, atomically: true, encoding: .utf8)
         let output = site.outputFolder()
-        _ = try Pipeline.build(BuildOptions(source: site.root, output: output))
+        _ = try Pipeline.build(BuildOptions.fixture(source: site.root, output: output))
         #expect(try FixtureSite.read("rust/basics/ownership/index.html", in: output).contains("Get it now:"))
     }
 

@@ -8,7 +8,7 @@ import TollgateTestSupport
 struct LayoutTests {
     /// Runs the build up to the layouts and checks every page's context against the theme.
     func checkEveryPage(of root: URL) throws -> [String] {
-        var context = BuildContext(options: BuildOptions(source: root, output: root.appendingPathComponent("_unused")))
+        var context = BuildContext(options: BuildOptions.fixture(source: root, output: root.appendingPathComponent("_unused")))
         for step in Pipeline.steps.prefix(5) { _ = try step.run(&context) }
         var sources: [String: String] = [:]
         for folder in [BundledResources.themeURL, root.appendingPathComponent("layouts")] {
@@ -73,7 +73,7 @@ struct LayoutTests {
         try "{{<base}}{{$main}}<p class=\"custom-404\">{{t.not_found_title}}</p>{{/main}}{{/base}}".write(
             to: layouts.appendingPathComponent("404.mustache"), atomically: true, encoding: .utf8)
         let output = site.outputFolder()
-        _ = try Pipeline.build(BuildOptions(source: site.root, output: output))
+        _ = try Pipeline.build(BuildOptions.fixture(source: site.root, output: output))
         let page = try FixtureSite.read("404.html", in: output)
         #expect(page.contains("<p class=\"custom-404\">Page not found</p>"))
         #expect(page.contains("<html lang=\"en\">"), "the override lost the base layout")

@@ -4,7 +4,7 @@ import TollgateTestSupport
 
 @testable import TollgateSite
 
-@Suite("Premium chapters before sealing")
+@Suite("Premium text never leaves the build in clear")
 struct PremiumWithholdingTests {
     @Test("no premium text is written anywhere: pages, feed, sitemap, meta and Open Graph tags")
     func canary() throws {
@@ -48,7 +48,7 @@ struct PremiumWithholdingTests {
         try FileManager.default.createDirectory(at: statics, withIntermediateDirectories: true)
         try "CANARY premium sentence number one that must never appear anywhere in the output folder.".write(
             to: statics.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
-        _ = try Pipeline.build(BuildOptions(source: site.root, output: site.outputFolder()))
+        _ = try Pipeline.build(BuildOptions.fixture(source: site.root, output: site.outputFolder()))
     }
 
     @Test("the build refuses to publish when a layout puts premium text in the output")
@@ -62,10 +62,10 @@ struct PremiumWithholdingTests {
         try "{{<base}}{{$main}}<p>CANARY premium sentence number one that must never appear anywhere in the output folder.</p>{{/main}}{{/base}}".write(
             to: layouts.appendingPathComponent("404.mustache"), atomically: true, encoding: .utf8)
         let output = site.outputFolder()
-        #expect(throws: BuildFailure.self) { try Pipeline.build(BuildOptions(source: site.root, output: output)) }
+        #expect(throws: BuildFailure.self) { try Pipeline.build(BuildOptions.fixture(source: site.root, output: output)) }
         #expect(!FileManager.default.fileExists(atPath: output.path))
         do {
-            _ = try Pipeline.build(BuildOptions(source: site.root, output: output))
+            _ = try Pipeline.build(BuildOptions.fixture(source: site.root, output: output))
         } catch let failure as BuildFailure {
             #expect(failure.step == "verify")
             #expect(failure.diagnostics.map(\.description) == ["_site/404.html: premium text of content/rust/01-basics/02-ownership.md is in this file in clear; nothing was published"])

@@ -25,6 +25,12 @@ public struct SiteConfig: Sendable {
     public var tiers: TierCatalog
     /// The key epoch (bumped by key rotation).
     public var epoch: Int
+    /// The master key file, relative to the site's folder (`keys.file`).
+    public var keyFile: String
+    /// Whether sealed pages carry envelopes for access codes (`premium.access_codes`).
+    public var accessCodes: Bool
+    /// Whether the headings of premium parts may appear in tables of contents (`premium.public_headings`).
+    public var publicPremiumHeadings: Bool
     /// Overrides of the strings table, by key.
     public var strings: [String: String]
 
@@ -40,16 +46,27 @@ public struct SiteConfig: Sendable {
     /// absolute URL is this followed by its root-relative path.
     public var origin: String { String(baseURL.dropLast(basePath.count)) }
 
+    /// The site id of the sealed format: host and path of ``baseURL`` (docs/FORMAT.md).
+    public var siteID: String {
+        let host = URLComponents(string: baseURL)?.host?.lowercased() ?? ""
+        let port = URLComponents(string: baseURL)?.port.map { ":\($0)" } ?? ""
+        return host + port + (basePath.removingPercentEncoding ?? basePath)
+    }
+
+    /// The default master key file, relative to the site's folder.
+    public static let defaultKeyFile = ".tollgate/master.key"
+
     /// Languages with a built-in strings table.
     public static let languages = ["en", "zh-CN"]
 
     static let keys = [
         "title", "description", "base_url", "language", "author", "copyright", "license_server",
-        "markdown", "feed_limit", "tiers", "keys", "strings",
+        "markdown", "feed_limit", "tiers", "keys", "premium", "strings",
     ]
     static let tierKeys = ["id", "name", "checkout_url", "includes"]
     static let markdownKeys = ["raw_html", "smart_punctuation"]
-    static let keysKeys = ["epoch"]
+    static let keysKeys = ["epoch", "file"]
+    static let premiumKeys = ["access_codes", "public_headings"]
 
     /// Reads `site.yml`.
     ///
@@ -120,10 +137,19 @@ public struct SiteConfig: Sendable {
         }
 
         var epoch = 1
+        var keyFile = defaultKeyFile
         if let keys = yaml.object("keys", what: "'keys' of site.yml") {
             keys.rejectUnknownKeys(allowed: keysKeys)
             epoch = keys.int("epoch") ?? 1
             if epoch < 1 { keys.report(at: "epoch", "'epoch' must be 1 or more") }
+            keyFile = keys.string("file") ?? keyFile
+        }
+        var accessCodes = true
+        var publicHeadings = false
+        if let premium = yaml.object("premium", what: "'premium' of site.yml") {
+            premium.rejectUnknownKeys(allowed: premiumKeys)
+            accessCodes = premium.bool("access_codes") ?? true
+            publicHeadings = premium.bool("public_headings") ?? false
         }
 
         var strings: [String: String] = [:]
@@ -147,6 +173,9 @@ public struct SiteConfig: Sendable {
             feedLimit: max(0, feedLimit),
             tiers: TierCatalog(tiers: tiers),
             epoch: epoch,
+            keyFile: keyFile,
+            accessCodes: accessCodes,
+            publicPremiumHeadings: publicHeadings,
             strings: strings
         )
         let problems = yaml.allProblems

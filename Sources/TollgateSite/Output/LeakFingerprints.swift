@@ -1,4 +1,5 @@
 import Foundation
+import TollgateMarkdown
 
 /// Fingerprints of every premium sentence of a build, to prove none reached the output.
 struct LeakFingerprints: Sendable {
@@ -19,7 +20,47 @@ struct LeakFingerprints: Sendable {
         filter = bits
     }
 
-    var isEmpty: Bool { premium.isEmpty }
+    var isEmpty: Bool { premium.isEmpty && premiumHeadings.isEmpty }
+
+    /// Headings of premium parts, as HTML text (escaped, trimmed) → chapter index.
+    private(set) var premiumHeadings: [String: Int] = [:]
+
+    /// Records the headings of a chapter's premium part, which a page may not show
+    /// unless `premium.public_headings` is on.
+    mutating func addPremiumHeadings(_ headings: [Heading], chapter: Int) {
+        for heading in headings {
+            let text = HTMLEscaping.text(heading.text).trimmingCharacters(in: .whitespaces)
+            if !text.isEmpty { premiumHeadings[text] = chapter }
+        }
+    }
+
+    /// Forgets premium headings whose text is public anyway (a title, another heading, …).
+    mutating func removePublicHeadings(_ texts: some Sequence<String>) {
+        guard !premiumHeadings.isEmpty else { return }
+        for text in texts { premiumHeadings.removeValue(forKey: HTMLEscaping.text(text).trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// The chapters whose premium headings are the whole text of an element in `html`
+    /// (`>Heading<`), as in a table of contents.
+    private func headingLeaks(in html: String, into found: inout Set<Int>) {
+        var html = html
+        html.withUTF8 { bytes in
+            var start = -1
+            for index in 0..<bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: ">"): start = index + 1
+                case UInt8(ascii: "<"):
+                    if start >= 0, index > start, index - start <= 400 {
+                        let segment = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                            .trimmingCharacters(in: .whitespacesAndNewlines)
+                        if let chapter = premiumHeadings[segment] { found.insert(chapter) }
+                    }
+                    start = -1
+                default: break
+                }
+            }
+        }
+    }
 
     /// Records the sentences of a chapter's premium HTML.
     mutating func addPremium(html: String, chapter: Int) {
@@ -55,6 +96,7 @@ struct LeakFingerprints: Sendable {
                 if let chapter = premium[fingerprint] { found.insert(chapter) }
             }
         }
+        if !premiumHeadings.isEmpty { headingLeaks(in: text, into: &found) }
         return found
     }
 }
@@ -79,7 +121,11 @@ struct LeakScanner: Sendable {
     ///   - label: how messages name the folder (e.g. `_site`).
     ///   - skipping: files (relative paths) already checked.
     func scan(folder: URL, label: String, skipping: Set<String> = []) -> [Diagnostic] {
-        guard !fingerprints.isEmpty else { return [] }
+        scanCounting(folder: folder, label: label, skipping: skipping).leaks
+    }
+
+    /// ``scan(folder:label:skipping:)``, with the number of text files scanned.
+    func scanCounting(folder: URL, label: String, skipping: Set<String> = []) -> (leaks: [Diagnostic], files: Int) {
         var files: [String] = []
         if let enumerator = FileManager.default.enumerator(atPath: folder.path) {
             for case let path as String in enumerator
@@ -88,11 +134,12 @@ struct LeakScanner: Sendable {
             }
         }
         files.sort()
+        guard !fingerprints.isEmpty else { return ([], files.count) }
         let results: [[Diagnostic]] = parallelMap(files) { path in
             guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path) else { return [] }
             let text = String(decoding: data, as: UTF8.self)
             return fingerprints.leaks(in: text).sorted().map { Self.diagnostic(file: "\(label)/\(path)", source: chapterSources[$0]) }
         }
-        return results.flatMap { $0 }
+        return (results.flatMap { $0 }, files.count)
     }
 }

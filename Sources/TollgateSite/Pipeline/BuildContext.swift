@@ -23,6 +23,8 @@ struct BuildContext {
     var pageLeaks: [Diagnostic] = []
     /// The folder being written; moved into place after the last step.
     var staging: URL!
+    /// Things the author must know, for the report.
+    var notices: [String] = []
     var files = 0
     var pages = 0
 

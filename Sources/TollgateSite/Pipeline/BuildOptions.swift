@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCrypto
 
 /// What to build and how.
 public struct BuildOptions: Sendable {
@@ -10,6 +11,15 @@ public struct BuildOptions: Sendable {
     public var includeDrafts: Bool
     /// Serve the site from this URL instead of `site.yml`'s `base_url` (e.g. for a preview).
     public var baseURL: String?
+    /// How premium parts leave the build: sealed (the default) or left out entirely.
+    public var premium: PremiumHandling = .seal
+    /// What to do when premium chapters need the master key and there is none.
+    public var missingKey: MissingKeyPolicy = .create
+    /// The master key, when the caller has it already; otherwise it comes from
+    /// `TOLLGATE_MASTER_KEY` in ``environment`` or from the key file.
+    public var masterKey: MasterKey?
+    /// Where `TOLLGATE_MASTER_KEY` is read from.
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
 
     /// Options for the site at `source`; the output defaults to `source/_site`.
     public init(source: URL, output: URL? = nil, includeDrafts: Bool = false, baseURL: String? = nil) {
@@ -18,6 +28,22 @@ public struct BuildOptions: Sendable {
         self.includeDrafts = includeDrafts
         self.baseURL = baseURL
     }
+}
+
+/// How premium parts of chapters leave the build.
+public enum PremiumHandling: Sendable {
+    /// Sealed per tier (docs/FORMAT.md): members open them in the browser.
+    case seal
+    /// Left out: pages carry the teaser only, and no key is needed.
+    case withhold
+}
+
+/// What a premium build does when no master key is configured.
+public enum MissingKeyPolicy: Sendable {
+    /// Make one, write it to the key file and say so (an author's first build).
+    case create
+    /// Fail with a message that says how to provide one (CI, `--require-key`).
+    case fail
 }
 
 /// What a successful build did.
@@ -34,4 +60,6 @@ public struct BuildReport: Sendable {
     public var seconds: Double
     /// Where the site is.
     public var output: URL
+    /// Things the author must know (a master key was created, …), one per line.
+    public var notices: [String] = []
 }

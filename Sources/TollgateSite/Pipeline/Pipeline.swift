@@ -52,7 +52,59 @@ public enum Pipeline {
         return BuildReport(
             files: context.files, pages: context.pages, chapters: context.content.chapters.count,
             premiumChapters: context.published.filter(\.isLocked).count,
-            seconds: (ContinuousClock.now - start).seconds, output: options.output)
+            seconds: (ContinuousClock.now - start).seconds, output: options.output, notices: context.notices)
+    }
+
+    /// The steps `tollgate check --leaks` runs before scanning a folder: what the build knows
+    /// about premium text, without writing anything or needing the master key.
+    static let leakCheckSteps: [BuildStep] = [.loadConfiguration, .loadContent, .splitPremium, .renderMarkdown, .sealPremium]
+
+    /// Scans a built site for premium plaintext of the site at `options.source`: every
+    /// sentence of eight words or more of each premium part, and its headings unless
+    /// `premium.public_headings` is on.
+    ///
+    /// - Returns: the number of text files scanned.
+    /// - Throws: ``BuildFailure`` naming every file that leaks (and the chapter it leaks).
+    public static func checkLeaks(_ options: BuildOptions, folder: URL, progress: (String) -> Void = { _ in }) throws -> Int {
+        var options = options
+        options.premium = .withhold
+        var context = BuildContext(options: options)
+        for (number, step) in leakCheckSteps.enumerated() {
+            do {
+                _ = try step.run(&context)
+            } catch let list as DiagnosticList {
+                throw BuildFailure(step: step.name, diagnostics: list.items)
+            } catch let diagnostic as Diagnostic {
+                throw BuildFailure(step: step.name, diagnostics: [diagnostic])
+            }
+            progress("[\(number + 1)/\(leakCheckSteps.count + 1)] \(step.name)")
+        }
+        guard FileManager.default.fileExists(atPath: folder.path) else {
+            throw BuildFailure(step: "check leaks", diagnostics: [Diagnostic(file: folder.path, "no such folder")])
+        }
+        let scanner = LeakScanner(fingerprints: context.fingerprints, chapterSources: context.content.chapters.map(\.source))
+        let (leaks, files) = scanner.scanCounting(folder: folder, label: folder.path)
+        progress("[\(leakCheckSteps.count + 1)/\(leakCheckSteps.count + 1)] scan \(Format.count(files, "file"))")
+        if !leaks.isEmpty { throw BuildFailure(step: "check leaks", diagnostics: leaks) }
+        return files
+    }
+
+    /// Runs the build up to sealing without writing anything or needing a key: problems of
+    /// `site.yml`, front matter, Markdown and links.
+    /// - Throws: ``BuildFailure`` with every problem of the first failing step.
+    public static func check(_ options: BuildOptions) throws {
+        var options = options
+        options.premium = .withhold
+        var context = BuildContext(options: options)
+        for step in leakCheckSteps {
+            do {
+                _ = try step.run(&context)
+            } catch let list as DiagnosticList {
+                throw BuildFailure(step: step.name, diagnostics: list.items)
+            } catch let diagnostic as Diagnostic {
+                throw BuildFailure(step: step.name, diagnostics: [diagnostic])
+            }
+        }
     }
 
     /// Replaces `output` by `staging` with two renames, so readers of `output` see the old

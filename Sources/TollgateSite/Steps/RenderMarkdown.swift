@@ -9,6 +9,8 @@ struct RenderedChapter: Sendable {
     var headings: [Heading]
     /// The premium part of a locked chapter.
     var premiumHTML: String?
+    /// Headings of the premium part.
+    var premiumHeadings: [Heading] = []
 }
 
 extension BuildStep {
@@ -22,7 +24,7 @@ extension BuildStep {
                 let (teaser, rest) = renderer.renderSplittingAfterFirstParagraph(markdown: split.publicMarkdown, firstLine: split.publicLine) {
                     links.resolve($0, from: source)
                 }
-                let chapter = RenderedChapter(publicHTML: teaser.html, headings: teaser.headings, premiumHTML: rest.html)
+                let chapter = RenderedChapter(publicHTML: teaser.html, headings: teaser.headings, premiumHTML: rest.html, premiumHeadings: rest.headings)
                 return (chapter, (teaser.problems + rest.problems).map { Diagnostic(file: source, line: $0.line, $0.message) })
             }
             let visible = renderer.render(markdown: split.publicMarkdown, firstLine: split.publicLine) {
@@ -30,14 +32,17 @@ extension BuildStep {
             }
             var problems = visible.problems
             var premiumHTML: String?
+            var premiumHeadings: [Heading] = []
             if let premium = split.premiumMarkdown {
                 let rendered = renderer.render(
                     markdown: premium, firstLine: split.premiumLine, reservedIDs: Set(visible.headings.map(\.id))
                 ) { links.resolve($0, from: source) }
                 problems += rendered.problems
                 premiumHTML = rendered.html
+                premiumHeadings = rendered.headings
             }
-            let chapter = RenderedChapter(publicHTML: visible.html, headings: visible.headings, premiumHTML: premiumHTML)
+            let chapter = RenderedChapter(
+                publicHTML: visible.html, headings: visible.headings, premiumHTML: premiumHTML, premiumHeadings: premiumHeadings)
             return (chapter, problems.map { Diagnostic(file: source, line: $0.line, $0.message) })
         }
         var bag = DiagnosticBag()

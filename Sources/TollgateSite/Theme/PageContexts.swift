@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCrypto
 import TollgateMarkdown
 
 /// Builds the Mustache contexts of every page (see docs/authoring.md, "Layout variables").
@@ -184,6 +185,13 @@ struct PageContexts: Sendable {
         let previous = position > 0 ? course.chapterIndices[position - 1] : nil
         let next = position + 1 < course.chapterIndices.count ? course.chapterIndices[position + 1] : nil
         var locked: Any = false
+        var sealed: Any = false
+        if let payload = published.sealed {
+            sealed = [
+                "payload": payload.json, "config": unlockConfiguration(tier: chapter.tier),
+                "script": config.basePath + "/assets/tollgate.js",
+            ]
+        }
         if published.isLocked {
             let buyTiers = ([chapter.tier] + config.tiers.readers(of: chapter.tier).filter { $0.id != chapter.tier.id })
                 .filter { $0.checkoutURL != nil }.map(Self.tierRef)
@@ -198,7 +206,23 @@ struct PageContexts: Sendable {
             values: [
                 "course": courseCard(chapter.courseIndex), "part": chapter.partTitle.map { ["title": $0] as [String: Any] } ?? false,
                 "chapter": ref, "outline": outline, "prev": chapterRef(previous), "next": chapterRef(next), "locked": locked,
+                "sealed": sealed,
             ])
+    }
+
+    /// The `tollgate-config` JSON of a sealed page of `tier` (docs/FORMAT.md): what
+    /// `tollgate.js` needs besides the payload.
+    func unlockConfiguration(tier: Tier) -> String {
+        let json = Encoding.jsonString
+        let tiers = config.tiers.tiers.map { tier in
+            "{\"id\":\(json(tier.id)),\"name\":\(json(tier.name)),\"checkout_url\":\(tier.checkoutURL.map(json) ?? "null"),"
+                + "\"includes\":[\(tier.includes.map(json).joined(separator: ","))]}"
+        }
+        let unlockStrings = strings.values.filter { $0.key.hasPrefix("unlock_") }.sorted { $0.key < $1.key }
+            .map { "\(json($0.key)):\(json($0.value))" }
+        return "{\"site\":\(json(config.siteID)),\"tier\":\(json(tier.id)),\"lang\":\(json(config.language)),"
+            + "\"license_server\":\(config.licenseServer.map(json) ?? "null"),\"tiers\":[\(tiers.joined(separator: ","))],"
+            + "\"strings\":{\(unlockStrings.joined(separator: ","))}}"
     }
 
     func tagsIndex() -> [String: Any] {

@@ -1,0 +1,243 @@
+import Foundation
+import Testing
+import TollgateCrypto
+import TollgateMarkdown
+import TollgateTestSupport
+
+@testable import TollgateSite
+
+/// The JSON documents a sealed chapter page carries (docs/FORMAT.md).
+struct SealedPage {
+    let payload: SealedChapter
+    let config: [String: Any]
+
+    init(html: String) throws {
+        func script(_ id: String) throws -> String {
+            let start = try #require(html.range(of: "<script type=\"application/json\" id=\"\(id)\">"))
+            let end = try #require(html.range(of: "</script>", range: start.upperBound..<html.endIndex))
+            return String(html[start.upperBound..<end.lowerBound])
+        }
+        payload = try SealedChapter(json: try script("tollgate-sealed"))
+        config = try #require(try JSONSerialization.jsonObject(with: Data(try script("tollgate-config").utf8)) as? [String: Any])
+    }
+}
+
+@Suite("Sealed premium chapters in a build")
+struct SealedBuildTests {
+    let ownership = "rust/basics/ownership/"
+
+    @Test("a locked chapter's page carries its premium part sealed for its tier and every tier that includes it")
+    func sealedForReaders() throws {
+        let built = try BuiltSite(Fixtures.valid("valid"))
+        defer { built.site.remove() }
+        let page = try SealedPage(html: built.read(ownership + "index.html"))
+        #expect(page.config["site"] as? String == "fixtures.example.org/academy")
+        #expect(page.config["tier"] as? String == "member")
+        #expect(page.payload.epoch == 1)
+        #expect(page.payload.wraps.map(\.tier) == ["member", "pro"])
+        for tier in ["member", "pro"] {
+            let html = try page.payload.open(site: "fixtures.example.org/academy", path: ownership, with: testMasterKey.tierKey(tier, epoch: 1))
+            #expect(html.contains("CANARY premium sentence number one"))
+            #expect(html.contains("<h2 id=\"moves\">"))
+        }
+        #expect(throws: CryptoError.self) {
+            try page.payload.open(site: "fixtures.example.org/academy", path: ownership, with: testMasterKey.tierKey("solo", epoch: 1))
+        }
+        // The teaser, the outline and the pager stay public.
+        let html = try built.read(ownership + "index.html")
+        #expect(html.contains("The public teaser sentence about ownership"))
+        #expect(html.contains("class=\"pager\""))
+        #expect(html.contains("<script type=\"module\" src=\"/academy/assets/tollgate.js\"></script>"))
+        #expect(built.exists("assets/tollgate.js"))
+        // Public chapters carry nothing sealed.
+        #expect(!(try built.read("rust/preview/index.html")).contains("tollgate-sealed"))
+    }
+
+    @Test("an access code printed by `keys codes` opens the tier key in the page's envelope")
+    func accessCodes() throws {
+        let built = try BuiltSite(Fixtures.valid("valid"))
+        defer { built.site.remove() }
+        let page = try SealedPage(html: built.read(ownership + "index.html"))
+        let codes = try SiteKeys.accessCodes(
+            source: built.site.root, environment: [MasterKeyLocator.environmentVariable: testMasterKey.base64EncodedSecret()])
+        #expect(codes.map(\.tier) == ["member", "solo", "pro"])
+        let pro = try #require(codes.first { $0.tier == "pro" })
+        let key = try page.payload.tierKey(site: "fixtures.example.org/academy", code: pro)
+        #expect(try page.payload.open(site: "fixtures.example.org/academy", path: ownership, with: key).contains("CANARY"))
+    }
+
+    @Test("a payload moved into another chapter's page does not open there")
+    func movedPayload() throws {
+        let built = try BuiltSite(Fixtures.valid("valid"))
+        defer { built.site.remove() }
+        let page = try SealedPage(html: built.read(ownership + "index.html"))
+        let key = testMasterKey.tierKey("member", epoch: 1)
+        #expect(throws: CryptoError.authenticationFailed) {
+            try page.payload.open(site: "fixtures.example.org/academy", path: "rust/basics/borrowing/", with: key)
+        }
+    }
+
+    @Test("after `keys rotate`, pages are sealed for the new epoch and the old payload fails with the new key")
+    func rotation() throws {
+        let built = try BuiltSite(Fixtures.valid("valid"))
+        defer { built.site.remove() }
+        let old = try SealedPage(html: built.read(ownership + "index.html")).payload
+        let (from, to) = try SiteKeys.rotate(source: built.site.root)
+        #expect((from, to) == (1, 2))
+        let siteFile = try String(contentsOf: built.site.root.appendingPathComponent("site.yml"), encoding: .utf8)
+        #expect(siteFile.contains("keys:\n  epoch: 2"))
+        #expect(siteFile.contains("includes: [member, solo]"), "the rest of site.yml is kept")
+        let output = built.site.outputFolder("_site2")
+        _ = try Pipeline.build(.fixture(source: built.site.root, output: output))
+        let new = try SealedPage(html: FixtureSite.read(ownership + "index.html", in: output)).payload
+        #expect(new.epoch == 2)
+        let newKey = testMasterKey.tierKey("member", epoch: 2)
+        #expect(try new.open(site: "fixtures.example.org/academy", path: ownership, with: newKey).contains("CANARY"))
+        #expect(throws: CryptoError.self) { try old.open(site: "fixtures.example.org/academy", path: ownership, with: newKey) }
+        // The old epoch's codes are listed by id only, so readers can say "this code is old".
+        let oldCode = testMasterKey.accessCode("member", epoch: 1)
+        #expect(new.codes.contains { $0.id == oldCode.id && $0.epoch == 1 && $0.key == nil })
+    }
+
+    @Test("premium headings stay out of the table of contents unless premium.public_headings is on")
+    func headings() throws {
+        let built = try BuiltSite(Fixtures.valid("valid"))
+        defer { built.site.remove() }
+        #expect(!(try built.read(ownership + "index.html")).contains(">Moves<"))
+        let siteFile = built.site.root.appendingPathComponent("site.yml")
+        try (String(contentsOf: siteFile, encoding: .utf8) + "premium:\n  public_headings: true\n").write(to: siteFile, atomically: true, encoding: .utf8)
+        let output = built.site.outputFolder("_public_headings")
+        _ = try Pipeline.build(.fixture(source: built.site.root, output: output))
+        #expect(try FixtureSite.read(ownership + "index.html", in: output).contains("<a href=\"#moves\">Moves</a>"))
+    }
+
+    @Test("a premium heading that a layout shows is a leak")
+    func headingLeak() throws {
+        var fingerprints = LeakFingerprints()
+        fingerprints.addPremiumHeadings([Heading(level: 2, id: "secret-sauce", text: "The secret sauce & more")], chapter: 0)
+        #expect(fingerprints.leaks(in: "<li><a href=\"#x\">The secret sauce &amp; more</a></li>") == [0])
+        #expect(fingerprints.leaks(in: "<p>The secret sauce &amp; more is in chapter 3.</p>").isEmpty)
+        fingerprints.removePublicHeadings(["The secret sauce & more"])
+        #expect(fingerprints.leaks(in: "<a>The secret sauce &amp; more</a>").isEmpty)
+    }
+
+    @Test("`check --leaks` finds premium text planted in a built site, and passes a clean one")
+    func checkLeaks() throws {
+        let built = try BuiltSite(Fixtures.valid("valid"))
+        defer { built.site.remove() }
+        let options = BuildOptions.fixture(source: built.site.root)
+        #expect(try Pipeline.checkLeaks(options, folder: built.output) == built.files.filter { !$0.hasSuffix(".svg") || true }.filter {
+            LeakScanner.textExtensions.contains(($0 as NSString).pathExtension)
+        }.count)
+        try "{\"q\": \"Another CANARY premium sentence that explains borrowing in considerable and secret detail.\"}".write(
+            to: built.output.appendingPathComponent("search.json"), atomically: true, encoding: .utf8)
+        do {
+            _ = try Pipeline.checkLeaks(options, folder: built.output)
+            Issue.record("the planted sentence was not found")
+        } catch let failure as BuildFailure {
+            #expect(failure.diagnostics.map(\.message) == ["premium text of content/rust/01-basics/02-ownership.md is in this file in clear; nothing was published"])
+            #expect(failure.diagnostics.first?.file?.hasSuffix("/search.json") == true)
+        }
+    }
+
+    @Test("withholding instead of sealing: no payload, no key needed")
+    func withhold() throws {
+        let site = try FixtureSite(copying: Fixtures.valid("valid"))
+        defer { site.remove() }
+        var options = BuildOptions.fixture(source: site.root, output: site.outputFolder())
+        options.masterKey = nil
+        options.premium = .withhold
+        _ = try Pipeline.build(options)
+        #expect(!(try FixtureSite.read(ownership + "index.html", in: site.outputFolder())).contains("tollgate-sealed"))
+        #expect(!FileManager.default.fileExists(atPath: site.root.appendingPathComponent(".tollgate").path))
+    }
+}
+
+@Suite("The master key of a build")
+struct MasterKeyPolicyTests {
+    func site() throws -> (FixtureSite, BuildOptions) {
+        let site = try FixtureSite(copying: Fixtures.valid("valid"))
+        var options = BuildOptions.fixture(source: site.root, output: site.outputFolder())
+        options.masterKey = nil
+        return (site, options)
+    }
+
+    @Test("CI (or --require-key) with no key: the build fails and says how to provide one")
+    func requireKey() throws {
+        let (site, options) = try site()
+        defer { site.remove() }
+        do {
+            _ = try Pipeline.build(options)
+            Issue.record("built without a key")
+        } catch let failure as BuildFailure {
+            #expect(failure.step == "seal premium bodies")
+            #expect(failure.description.contains("TOLLGATE_MASTER_KEY"))
+            #expect(failure.description.contains("tollgate keys init"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: options.output.path))
+    }
+
+    @Test("an author's first premium build makes a key (mode 0600, in .gitignore) and says so")
+    func createKey() throws {
+        var (site, options) = try site()
+        defer { site.remove() }
+        options.missingKey = .create
+        let report = try Pipeline.build(options)
+        let file = site.root.appendingPathComponent(".tollgate/master.key")
+        let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        #expect(report.notices.count == 1)
+        #expect(report.notices.first?.contains(file.path) == true)
+        #expect(report.notices.first?.contains("Back it up") == true)
+        let ignore = try String(contentsOf: site.root.appendingPathComponent(".gitignore"), encoding: .utf8)
+        #expect(ignore.contains("/.tollgate/master.key"))
+        // The second build uses that key and says nothing.
+        let again = try Pipeline.build(options)
+        #expect(again.notices.isEmpty)
+        let key = try KeyFile.read(at: file.path)
+        let page = try SealedPage(html: FixtureSite.read("rust/basics/ownership/index.html", in: options.output))
+        #expect(try page.payload.open(site: "fixtures.example.org/academy", path: "rust/basics/ownership/", with: key.tierKey("member", epoch: 1)).contains("CANARY"))
+        // The key never reaches the site.
+        for path in FixtureSite.files(in: options.output) {
+            let text = String(decoding: FileManager.default.contents(atPath: options.output.appendingPathComponent(path).path) ?? Data(), as: UTF8.self)
+            #expect(!text.contains(key.base64EncodedSecret()), "\(path)")
+        }
+    }
+
+    @Test("TOLLGATE_MASTER_KEY is used; a malformed one is an error that does not echo it")
+    func environment() throws {
+        var (site, options) = try site()
+        defer { site.remove() }
+        options.environment = [MasterKeyLocator.environmentVariable: testMasterKey.base64EncodedSecret()]
+        _ = try Pipeline.build(options)
+        options.environment = [MasterKeyLocator.environmentVariable: "bm90IGEga2V5"]
+        do {
+            _ = try Pipeline.build(options)
+            Issue.record("built with a malformed key")
+        } catch let failure as BuildFailure {
+            #expect(failure.description.contains("TOLLGATE_MASTER_KEY is not a master key"))
+            #expect(!failure.description.contains("bm90IGEga2V5"))
+        }
+    }
+
+    @Test("a key file readable by others is refused")
+    func looseKeyFile() throws {
+        let (site, options) = try site()
+        defer { site.remove() }
+        let (_, file) = try MasterKeyLocator.create(source: site.root, config: SiteKeys.configuration(source: site.root))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        do {
+            _ = try Pipeline.build(options)
+            Issue.record("built with a key file others can read")
+        } catch let failure as BuildFailure {
+            #expect(failure.description.contains("chmod 600"))
+        }
+    }
+
+    @Test("rotating keeps comments and other keys of site.yml")
+    func epochEditor() {
+        #expect(EpochEditor.setEpoch(3, in: "title: A\nkeys:\n  # rotated yearly\n  epoch: 2 # note\nstrings: {}\n") == "title: A\nkeys:\n  # rotated yearly\n  epoch: 3 # note\nstrings: {}\n")
+        #expect(EpochEditor.setEpoch(2, in: "title: A\n") == "title: A\nkeys:\n  epoch: 2\n")
+        #expect(EpochEditor.setEpoch(2, in: "keys:\n    file: k.key\ntitle: A") == "keys:\n    epoch: 2\n    file: k.key\ntitle: A")
+    }
+}
