@@ -207,6 +207,10 @@ TABLE=$OUT_ROOT/table
 largest=0
 for n in $SIZES; do [ "$n" -le "$largest" ] || largest=$n; done
 
+# A throwaway master key: premium chapters are sealed as in a real build.
+TOLLGATE_MASTER_KEY=${TOLLGATE_MASTER_KEY:-$(head -c 32 /dev/urandom | base64)}
+export TOLLGATE_MASTER_KEY
+
 # ---------------------------------------------------------------- measurements
 for n in $SIZES; do
     corpus=$BENCH_DIR/corpus-$n
@@ -215,11 +219,13 @@ for n in $SIZES; do
     runs=${RUNS:-$([ "$n" -le 1000 ] && echo 5 || echo 3)}
     outs=$OUT_ROOT/$n
     mkdir -p "$outs"
-    echo "corpus $n: $runs runs each, alternating tollgate / hugo / cmark-gfm"
+    echo "corpus $n: $runs runs each, alternating tollgate (sealed) / tollgate (premium withheld) / hugo / cmark-gfm"
     for i in $(seq 1 "$runs"); do
         echo " run $i"
         run_timed "tollgate-$n" "$outs/tollgate-$i" \
             "$TOLLGATE" build "$corpus" --output "$outs/tollgate-$i" --quiet || break
+        run_timed "withhold-$n" "$outs/withhold-$i" \
+            "$TOLLGATE" build "$corpus" --output "$outs/withhold-$i" --quiet --withhold-premium || break
         run_timed "hugo-$n" "$outs/hugo-$i" \
             hugo -s "$corpus" -d "$outs/hugo-$i" --quiet || break
         run_timed "cmark-$n" "$outs/cmark-$i" \
@@ -232,10 +238,13 @@ for n in $SIZES; do
     tg_m=$(awk '{ print $2 / 1024 }' < "$RESULTS/tollgate-$n" | median)
     hu_s=$(cut -d' ' -f1 < "$RESULTS/hugo-$n" | median)
     hu_m=$(awk '{ print $2 / 1024 }' < "$RESULTS/hugo-$n" | median)
+    wh_s=$(cut -d' ' -f1 < "$RESULTS/withhold-$n" | median)
+    wh_m=$(awk '{ print $2 / 1024 }' < "$RESULTS/withhold-$n" | median)
     cm_s=$(cut -d' ' -f1 < "$RESULTS/cmark-$n" | median)
     cm_m=$(awk '{ print $2 / 1024 }' < "$RESULTS/cmark-$n" | median)
     {
         printf '%s|%s|%s|%s|%s|%s|%s\n' "$n" "tollgate" "$tg_s" "$tg_m" "$(ratio "$tg_s" "$hu_s")" "$(ratio "$tg_s" "$cm_s")" "$tg_pages"
+        printf '%s|%s|%s|%s|%s|%s|%s\n' "$n" "withheld" "$wh_s" "$wh_m" "$(ratio "$wh_s" "$hu_s")" "$(ratio "$wh_s" "$cm_s")" "$tg_pages"
         printf '%s|%s|%s|%s|%s|%s|%s\n' "$n" "hugo" "$hu_s" "$hu_m" "1.00" "$(ratio "$hu_s" "$cm_s")" "$hugo_pages"
         printf '%s|%s|%s|%s|%s|%s|%s\n' "$n" "cmark-gfm" "$cm_s" "$cm_m" "$(ratio "$cm_s" "$hu_s")" "1.00" "-"
     } >> "$TABLE"
@@ -264,6 +273,15 @@ if [ -s "$TABLE" ]; then
     done < "$TABLE"
     echo
     echo "vs Hugo / vs cmark: median wall time divided by Hugo's / by the cmark-gfm floor's."
+    echo "tollgate seals premium parts (AES-256-GCM per tier); withheld = the same build with"
+    echo "--withhold-premium (premium parts left out, nothing sealed)."
+    echo
+    echo "Cost of sealing (tollgate / withheld, median wall time):"
+    while IFS='|' read -r n tool s _; do
+        [ "$tool" = tollgate ] || continue
+        w=$(grep "^$n|withheld|" "$TABLE" | cut -d'|' -f3)
+        echo "  $n chapters: $(ratio "$s" "$w")"
+    done < "$TABLE"
     echo "pages: .html files written (Tollgate makes no page for the parts' _index.md;"
     echo "Hugo renders premium chapters in full, Tollgate publishes only their teaser)."
     echo

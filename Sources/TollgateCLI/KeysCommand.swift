@@ -34,7 +34,8 @@ public struct KeysCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let (file, fingerprint) = try SiteKeys.initialize(source: site.url)
-                print("Created the master key in \(file.path) (mode 0600, listed in .gitignore).")
+                let inSite = file.path.hasPrefix(site.url.path + "/")
+                print("Created the master key in \(file.path) (mode 0600\(inSite ? ", listed in .gitignore" : ", outside the site folder")).")
                 print("Fingerprint: \(fingerprint)")
                 print("Back this file up somewhere safe. For CI, store its contents as the secret TOLLGATE_MASTER_KEY.")
             }

@@ -40,9 +40,20 @@ struct LeakFingerprints: Sendable {
         for text in texts { premiumHeadings.removeValue(forKey: HTMLEscaping.text(text).trimmingCharacters(in: .whitespaces)) }
     }
 
+    /// Forgets premium headings that are the whole text of an element in public HTML.
+    mutating func removePublicElementTexts(ofHTML html: String) {
+        guard !premiumHeadings.isEmpty else { return }
+        Self.forEachElementText(in: html) { premiumHeadings.removeValue(forKey: $0) }
+    }
+
     /// The chapters whose premium headings are the whole text of an element in `html`
     /// (`>Heading<`), as in a table of contents.
     private func headingLeaks(in html: String, into found: inout Set<Int>) {
+        Self.forEachElementText(in: html) { if let chapter = premiumHeadings[$0] { found.insert(chapter) } }
+    }
+
+    /// Calls `body` with the trimmed text between each `>` and the next `<` (up to 400 bytes).
+    private static func forEachElementText(in html: String, _ body: (String) -> Void) {
         var html = html
         html.withUTF8 { bytes in
             var start = -1
@@ -53,7 +64,7 @@ struct LeakFingerprints: Sendable {
                     if start >= 0, index > start, index - start <= 400 {
                         let segment = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                             .trimmingCharacters(in: .whitespacesAndNewlines)
-                        if let chapter = premiumHeadings[segment] { found.insert(chapter) }
+                        if !segment.isEmpty { body(segment) }
                     }
                     start = -1
                 default: break
@@ -111,8 +122,8 @@ struct LeakScanner: Sendable {
     static let textExtensions: Set<String> = ["html", "htm", "xml", "json", "js", "mjs", "txt", "css", "svg", "md", "webmanifest", "map"]
 
     /// The problem of a file that carries premium text of `source`.
-    static func diagnostic(file: String, source: String) -> Diagnostic {
-        Diagnostic(file: file, "premium text of \(source) is in this file in clear; nothing was published")
+    static func diagnostic(file: String, source: String, building: Bool = true) -> Diagnostic {
+        Diagnostic(file: file, "premium text of \(source) is in this file in clear\(building ? "; nothing was published" : "")")
     }
 
     /// One diagnostic per output file that contains a premium sentence.
@@ -123,6 +134,9 @@ struct LeakScanner: Sendable {
     func scan(folder: URL, label: String, skipping: Set<String> = []) -> [Diagnostic] {
         scanCounting(folder: folder, label: label, skipping: skipping).leaks
     }
+
+    /// False for `tollgate check --leaks`, which publishes nothing either way.
+    var building = true
 
     /// ``scan(folder:label:skipping:)``, with the number of text files scanned.
     func scanCounting(folder: URL, label: String, skipping: Set<String> = []) -> (leaks: [Diagnostic], files: Int) {
@@ -138,7 +152,7 @@ struct LeakScanner: Sendable {
         let results: [[Diagnostic]] = parallelMap(files) { path in
             guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path) else { return [] }
             let text = String(decoding: data, as: UTF8.self)
-            return fingerprints.leaks(in: text).sorted().map { Self.diagnostic(file: "\(label)/\(path)", source: chapterSources[$0]) }
+            return fingerprints.leaks(in: text).sorted().map { Self.diagnostic(file: "\(label)/\(path)", source: chapterSources[$0], building: building) }
         }
         return (results.flatMap { $0 }, files.count)
     }

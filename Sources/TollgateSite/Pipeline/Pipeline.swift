@@ -82,7 +82,8 @@ public enum Pipeline {
         guard FileManager.default.fileExists(atPath: folder.path) else {
             throw BuildFailure(step: "check leaks", diagnostics: [Diagnostic(file: folder.path, "no such folder")])
         }
-        let scanner = LeakScanner(fingerprints: context.fingerprints, chapterSources: context.content.chapters.map(\.source))
+        var scanner = LeakScanner(fingerprints: context.fingerprints, chapterSources: context.content.chapters.map(\.source))
+        scanner.building = false
         let (leaks, files) = scanner.scanCounting(folder: folder, label: folder.path)
         progress("[\(leakCheckSteps.count + 1)/\(leakCheckSteps.count + 1)] scan \(Format.count(files, "file"))")
         if !leaks.isEmpty { throw BuildFailure(step: "check leaks", diagnostics: leaks) }

@@ -87,6 +87,9 @@ extension BuildStep {
             let publicFingerprints = parallelMap(publicTexts) { TextShingles.allFingerprints(of: $0) }
             fingerprints.seal()
             for list in publicFingerprints { fingerprints.removePublic(list) }
+            // A heading whose text is public anyway (a title, a public heading, a table cell of
+            // a free chapter, …) is not a secret.
+            for html in published.map(\.html) + context.courseBodies { fingerprints.removePublicElementTexts(ofHTML: html) }
             fingerprints.removePublicHeadings(
                 titles + published.flatMap { $0.headings.map(\.text) } + chapters.flatMap(\.tags) + Array(context.strings.values.values)
                     + [config.title])
@@ -113,8 +116,9 @@ extension BuildStep {
             throw Diagnostic(file: nil, MasterKeyLocator.missingKeyMessage(source: source, config: context.config))
         case .create:
             let (key, file) = try MasterKeyLocator.create(source: source, config: context.config)
+            let ignored = file.standardizedFileURL.path.hasPrefix(source.standardizedFileURL.path + "/") ? ", listed in .gitignore" : ""
             context.notices.append(
-                "Created the site's master key in \(file.path) (mode 0600, listed in .gitignore). Back it up: without it, "
+                "Created the site's master key in \(file.path) (mode 0600\(ignored)). Back it up: without it, "
                     + "members' keys and codes stop working at the next build. In CI, give it as \(MasterKeyLocator.environmentVariable).")
             return key
         }
