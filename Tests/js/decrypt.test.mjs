@@ -1,0 +1,426 @@
+// Tests of tollgate.js's pure functions against a site sealed by `tollgate build`.
+//
+//   TOLLGATE_SITE=/path/to/_site \
+//   TOLLGATE_CODES='{"member":"CXXX-…"}' TOLLGATE_OLD_CODES='{}' \
+//   TOLLGATE_EXPECT='{"course/chapter/":"a sentence of the premium part"}' \
+//   node --test Tests/js/decrypt.test.mjs
+//
+// Without TOLLGATE_SITE the tests of a built site are skipped; the tests that need no
+// site (code parsing, chapter paths, a payload sealed here with node:crypto, the worked
+// example of docs/FORMAT.md when Tests/js/format-example.json exists) always run.
+// No dependencies: pages are read with a regular expression for the two JSON scripts.
+
+import test from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import crypto from "node:crypto";
+import zlib from "node:zlib";
+import { fileURLToPath } from "node:url";
+
+import {
+  TollgateError,
+  parseCode,
+  formatCode,
+  codeId,
+  keyFromCode,
+  importTierKey,
+  chapterPath,
+  openChapter,
+  unlockWithCode,
+  memoryKeyStore,
+} from "../../Sources/TollgateSite/Resources/theme/assets/tollgate.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+function json(name, fallback) {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === "") return fallback;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${name} is not JSON: ${error.message}`);
+  }
+}
+
+const SITE = process.env.TOLLGATE_SITE || "";
+const CODES = json("TOLLGATE_CODES", {});
+const OLD_CODES = json("TOLLGATE_OLD_CODES", {});
+const EXPECT = json("TOLLGATE_EXPECT", {});
+const noSite = SITE === "" ? "TOLLGATE_SITE is not set" : false;
+
+/** Rejects with a TollgateError of `code`. */
+async function rejectsWith(promise, code, what) {
+  await assert.rejects(promise, (error) => {
+    assert.ok(error instanceof TollgateError, `${what}: expected a TollgateError "${code}", got ${error && error.stack}`);
+    assert.equal(error.code, code, `${what}: expected "${code}", got "${error.code}" (${error.message})`);
+    return true;
+  });
+}
+
+function throwsWith(fn, code, what) {
+  assert.throws(fn, (error) => {
+    assert.ok(error instanceof TollgateError, `${what}: expected a TollgateError, got ${error}`);
+    assert.equal(error.code, code, `${what}: expected "${code}", got "${error.code}" (${error.message})`);
+    return true;
+  });
+}
+
+/** A copy of `code` with its `n`-th letter or digit (dashes not counted) changed to another value. */
+function tamper(code, n) {
+  const chars = code.toUpperCase().split("");
+  const at = chars.map((c, i) => (ALPHABET.includes(c) ? i : -1)).filter((i) => i >= 0)[n];
+  assert.ok(at !== undefined, `${code} has no character ${n}`);
+  chars[at] = ALPHABET[(ALPHABET.indexOf(chars[at]) + 7) % 32];
+  return chars.join("");
+}
+
+// ------------------------------------------------------------- the built site
+
+function walk(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? walk(full) : entry.name.endsWith(".html") ? [full] : [];
+  });
+}
+
+function scriptJSON(html, id, file) {
+  const match = html.match(new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`));
+  if (!match) return null;
+  try {
+    return JSON.parse(match[1]);
+  } catch (error) {
+    throw new Error(`${file}: #${id} is not JSON: ${error.message}`);
+  }
+}
+
+/** Every sealed page of the site: {file, path, config, payload}. */
+function sealedPages(root) {
+  const pages = [];
+  for (const file of walk(root).sort()) {
+    const html = fs.readFileSync(file, "utf8");
+    if (!html.includes('id="tollgate-sealed"')) continue;
+    const payload = scriptJSON(html, "tollgate-sealed", file);
+    const config = scriptJSON(html, "tollgate-config", file);
+    assert.ok(payload, `${file}: no parsable #tollgate-sealed`);
+    assert.ok(config, `${file}: a sealed page without #tollgate-config`);
+    const relative = path.relative(root, file).split(path.sep).map(encodeURIComponent).join("/");
+    const pagePath = chapterPath(new URL(relative, "http://127.0.0.1/"), "http://127.0.0.1/");
+    pages.push({ file: path.relative(root, file), path: pagePath, config, payload });
+  }
+  return pages;
+}
+
+let cachedPages = null;
+function pages() {
+  if (!cachedPages) {
+    cachedPages = sealedPages(SITE);
+    assert.ok(cachedPages.length > 0, `no page of ${SITE} carries #tollgate-sealed`);
+  }
+  return cachedPages;
+}
+
+/** The tiers with a code (TOLLGATE_CODES) that have a wrap in this payload. */
+function readableTiers(page) {
+  return page.payload.wraps.map((wrap) => wrap.tier).filter((tier) => tier in CODES);
+}
+
+async function open(page, tier, overrides = {}) {
+  const { key, kid } = await unlockWithCode(CODES[tier], { payload: page.payload, config: page.config });
+  return openChapter({
+    payload: page.payload,
+    site: page.config.site,
+    path: page.path,
+    keys: new Map([[kid, key]]),
+    ...overrides,
+  });
+}
+
+test("every sealed page opens with the code of each tier that has a wrap", { skip: noSite }, async () => {
+  assert.ok(Object.keys(CODES).length > 0, "TOLLGATE_CODES names no tier");
+  const found = new Set();
+  for (const page of pages()) {
+    assert.equal(page.payload.v, 1, `${page.file}: format version`);
+    assert.ok(typeof page.config.site === "string" && page.config.site !== "", `${page.file}: config.site`);
+    assert.ok(typeof page.config.tier === "string" && page.config.tier !== "", `${page.file}: config.tier`);
+    const tiers = readableTiers(page);
+    assert.ok(tiers.length > 0, `${page.file}: none of the tiers ${page.payload.wraps.map((w) => w.tier)} has a code in TOLLGATE_CODES`);
+    for (const tier of tiers) {
+      const html = await open(page, tier);
+      assert.ok(html.trim().length > 0, `${page.file}: empty premium HTML with ${tier}`);
+      if (page.path in EXPECT) {
+        assert.ok(html.includes(EXPECT[page.path]), `${page.file}: the premium HTML opened with ${tier} lacks "${EXPECT[page.path]}"`);
+        found.add(page.path);
+      }
+    }
+  }
+  const missing = Object.keys(EXPECT).filter((p) => !found.has(p));
+  assert.deepEqual(missing, [], `TOLLGATE_EXPECT names chapters that are not sealed pages of the site: ${missing}`);
+});
+
+test("keys from codes are non-extractable AES-GCM keys that only unwrap", { skip: noSite }, async () => {
+  const page = pages()[0];
+  const { key, tier, epoch } = await unlockWithCode(CODES[readableTiers(page)[0]], { payload: page.payload, config: page.config });
+  assert.equal(key.extractable, false);
+  assert.deepEqual(key.usages, ["unwrapKey"]);
+  assert.equal(key.algorithm.name, "AES-GCM");
+  assert.equal(key.algorithm.length, 256);
+  assert.equal(tier, readableTiers(page)[0]);
+  assert.equal(epoch, page.payload.epoch);
+});
+
+test("a code of a tier without a wrap on the page gives other_tier and keeps its key", { skip: noSite }, async (t) => {
+  let checked = 0;
+  for (const page of pages()) {
+    const wrapped = new Set(page.payload.wraps.map((wrap) => wrap.tier));
+    for (const tier of Object.keys(CODES).filter((id) => !wrapped.has(id))) {
+      const store = memoryKeyStore();
+      await rejectsWith(unlockWithCode(CODES[tier], { payload: page.payload, config: page.config, store }), "other_tier", `${page.file} with ${tier}`);
+      const kept = await store.all();
+      assert.equal(kept.length, 1, `${page.file}: the key of ${tier} is kept`);
+      assert.equal(kept[0].tier, tier);
+      assert.equal(kept[0].source, "code");
+      assert.equal(kept[0].site, page.config.site);
+      assert.equal(kept[0].key.extractable, false);
+      checked++;
+    }
+  }
+  if (checked === 0) t.skip("every tier with a code can read every sealed page");
+});
+
+test("a code with one character changed is invalid_format", { skip: noSite }, async () => {
+  const page = pages()[0];
+  for (const [tier, code] of Object.entries(CODES)) {
+    for (const index of [1, 6, 13, 27]) {
+      const typo = tamper(code, index);
+      throwsWith(() => parseCode(typo), "invalid_format", `${tier} code with character ${index} changed`);
+      await rejectsWith(unlockWithCode(typo, { payload: page.payload, config: page.config }), "invalid_format", typo);
+    }
+  }
+});
+
+test("a code of the previous epoch gives old_code", { skip: noSite }, async (t) => {
+  if (Object.keys(OLD_CODES).length === 0) return t.skip("TOLLGATE_OLD_CODES is empty");
+  for (const page of pages()) {
+    for (const [tier, code] of Object.entries(OLD_CODES)) {
+      await rejectsWith(unlockWithCode(code, { payload: page.payload, config: page.config }), "old_code", `${page.file} with the old ${tier} code`);
+    }
+  }
+});
+
+test("a well-formed code that no entry has is unknown_code; a license key needs the server", { skip: noSite }, async () => {
+  const page = pages()[0];
+  const unknown = formatCode(new Uint8Array(crypto.randomBytes(16)));
+  await rejectsWith(unlockWithCode(unknown, { payload: page.payload, config: page.config }), "unknown_code", unknown);
+  const license = formatCode(new Uint8Array(crypto.randomBytes(16)), "license");
+  await rejectsWith(unlockWithCode(license, { payload: page.payload, config: { ...page.config, license_server: null } }), "license_key_needs_server", license);
+});
+
+test("a payload opened under another chapter's path, site or epoch fails auth_failed", { skip: noSite }, async (t) => {
+  const all = pages();
+  const page = all[0];
+  const tier = readableTiers(page)[0];
+  const other = all.find((p) => p.path !== page.path);
+  if (other) {
+    await rejectsWith(open(page, tier, { path: other.path }), "auth_failed", `${page.file} opened as ${other.path}`);
+  } else {
+    t.diagnostic("the site has one sealed page: checking a made-up path instead");
+  }
+  await rejectsWith(open(page, tier, { path: page.path + "x/" }), "auth_failed", "a made-up path");
+  await rejectsWith(open(page, tier, { site: page.config.site + ".evil" }), "auth_failed", "another site id");
+  await rejectsWith(open(page, tier, { payload: { ...page.payload, epoch: page.payload.epoch + 1 } }), "auth_failed", "another epoch");
+  if (other) {
+    // Page B's payload moved into page A: opened with A's path.
+    const tierB = readableTiers(other)[0];
+    const { key, kid } = await unlockWithCode(CODES[tierB], { payload: other.payload, config: other.config });
+    await rejectsWith(
+      openChapter({ payload: other.payload, site: other.config.site, path: page.path, keys: new Map([[kid, key]]) }),
+      "auth_failed",
+      `${other.file}'s payload on ${page.path}`,
+    );
+  }
+});
+
+test("a flipped byte of body.ct or of a wrapped key fails auth_failed", { skip: noSite }, async () => {
+  const page = pages()[0];
+  const tier = readableTiers(page)[0];
+  const flip = (b64, at) => {
+    const bytes = Buffer.from(b64, "base64");
+    bytes[Math.min(at, bytes.length - 1)] ^= 0x01;
+    return bytes.toString("base64");
+  };
+  for (const at of [0, 100, Number.MAX_SAFE_INTEGER]) {
+    const payload = { ...page.payload, body: { ...page.payload.body, ct: flip(page.payload.body.ct, at) } };
+    await rejectsWith(open(page, tier, { payload }), "auth_failed", `body.ct byte ${at} flipped`);
+  }
+  const wraps = page.payload.wraps.map((wrap) => (wrap.tier === tier ? { ...wrap, key: flip(wrap.key, 5) } : wrap));
+  await rejectsWith(open(page, tier, { payload: { ...page.payload, wraps } }), "auth_failed", "a wrapped key with a flipped byte");
+});
+
+test("no key for any wrap gives no_key", { skip: noSite }, async () => {
+  const page = pages()[0];
+  await rejectsWith(openChapter({ payload: page.payload, site: page.config.site, path: page.path, keys: new Map() }), "no_key", "no keys");
+});
+
+// ------------------------------------------------- the worked example of FORMAT.md
+
+const examplePath = path.join(here, "format-example.json");
+
+test("the worked example of docs/FORMAT.md opens to exactly its HTML", { skip: fs.existsSync(examplePath) ? false : "Tests/js/format-example.json does not exist yet" }, async () => {
+  const example = JSON.parse(fs.readFileSync(examplePath, "utf8"));
+  for (const field of ["site", "path", "epoch", "tier", "code", "payload", "html"]) {
+    assert.ok(field in example, `format-example.json has no "${field}"`);
+  }
+  // The payload is the page's JSON text (or already parsed); the epoch a number or its decimal text.
+  const payload = typeof example.payload === "string" ? JSON.parse(example.payload) : example.payload;
+  const exampleEpoch = Number(example.epoch);
+  assert.equal(payload.epoch, exampleEpoch);
+  const code = parseCode(example.code);
+  assert.equal(code.kind, "access");
+  assert.equal(code.text, example.code);
+  if ("code_secret_hex" in example) assert.equal(Buffer.from(code.secret).toString("hex"), example.code_secret_hex);
+  if ("code_id" in example) assert.equal(await codeId(code.secret), example.code_id);
+  const config = { site: example.site, tier: example.tier, license_server: null, tiers: [], strings: {} };
+  const { key, kid, tier, epoch } = await unlockWithCode(example.code, { payload, config });
+  assert.equal(tier, example.tier);
+  assert.equal(epoch, exampleEpoch);
+  if ("kid" in example) assert.equal(kid, example.kid);
+  const args = { payload, site: example.site, path: example.path };
+  assert.equal(await openChapter({ ...args, keys: new Map([[kid, key]]) }), example.html);
+  if ("tier_key_hex" in example) {
+    const imported = await importTierKey(new Uint8Array(Buffer.from(example.tier_key_hex, "hex")));
+    assert.equal(await openChapter({ ...args, keys: new Map([[kid, imported]]) }), example.html);
+  }
+  await rejectsWith(openChapter({ ...args, path: example.path + "x/", keys: new Map([[kid, key]]) }), "auth_failed", "the example under another path");
+});
+
+// ------------------------------------------------------ tests that need no site
+
+test("parseCode reads codes as people type them", () => {
+  const secret = new Uint8Array(16).map((_, i) => i * 17);
+  const code = formatCode(secret);
+  assert.match(code, /^C[0-9A-HJKMNP-TV-Z]{3}(-[0-9A-HJKMNP-TV-Z]{4}){6}$/);
+  for (const typed of [code, code.toLowerCase(), code.replace(/-/g, ""), ` ${code.replace(/-/g, " ")} `, code.replace(/0/g, "O").replace(/1/g, "l")]) {
+    const parsed = parseCode(typed);
+    assert.equal(parsed.kind, "access");
+    assert.equal(parsed.text, code);
+    assert.deepEqual(parsed.secret, secret);
+  }
+  const license = formatCode(secret, "license");
+  assert.equal(license[0], "K");
+  assert.equal(parseCode(license).kind, "license");
+  for (let i = 0; i < 50; i++) {
+    const random = new Uint8Array(crypto.randomBytes(16));
+    assert.deepEqual(parseCode(formatCode(random)).secret, random);
+  }
+});
+
+test("parseCode rejects what is not a code", () => {
+  const code = formatCode(new Uint8Array(16).fill(0xa5));
+  const bare = code.replace(/-/g, "");
+  const withCheck = (first27) => {
+    const values = [...first27].map((c) => ALPHABET.indexOf(c));
+    let sum = 0;
+    values.reverse().forEach((v, i) => {
+      const d = v * (i % 2 === 0 ? 2 : 1);
+      sum += Math.floor(d / 32) + (d % 32);
+    });
+    return first27 + ALPHABET[(32 - (sum % 32)) % 32];
+  };
+  const cases = {
+    empty: "",
+    short: bare.slice(0, 27),
+    long: bare + "0",
+    "a U": bare.slice(0, 5) + "U" + bare.slice(6),
+    "punctuation": bare.slice(0, 5) + "." + bare.slice(6),
+    "another first letter, right check": withCheck("A" + bare.slice(1, 27)),
+    "non-zero padding bits, right check": withCheck(bare.slice(0, 26) + ALPHABET[ALPHABET.indexOf(bare[26]) | 1]),
+  };
+  assert.ok(parseCode(withCheck(bare.slice(0, 27))), "the check helper agrees with parseCode");
+  for (const [what, text] of Object.entries(cases)) throwsWith(() => parseCode(text), "invalid_format", what);
+  // Every single-character substitution is caught by the check character.
+  for (let i = 0; i < bare.length; i++) {
+    for (let v = 1; v < 32; v++) {
+      const chars = bare.split("");
+      chars[i] = ALPHABET[(ALPHABET.indexOf(chars[i]) + v) % 32];
+      const typo = chars.join("");
+      throwsWith(() => parseCode(typo), "invalid_format", `character ${i} + ${v}`);
+    }
+  }
+});
+
+test("codeId is the first 8 bytes of SHA-256 over the label and the secret", async () => {
+  const secret = new Uint8Array(crypto.randomBytes(16));
+  const expected = crypto.createHash("sha256").update("tollgate/1 code-id").update(secret).digest().subarray(0, 8).toString("hex");
+  assert.equal(await codeId(secret), expected);
+});
+
+test("chapterPath takes the page address below the site root", () => {
+  const cases = [
+    ["https://x.org/course/chapter/", "https://x.org/", "course/chapter/"],
+    ["https://x.org/course/chapter/index.html", "https://x.org/", "course/chapter/"],
+    ["https://x.org/course/chapter/#intro", "https://x.org/", "course/chapter/"],
+    ["https://x.org/course/chapter?utm=1", "https://x.org/", "course/chapter/"],
+    ["https://x.org/academy/course/part/chapter/", "https://x.org/academy/", "course/part/chapter/"],
+    ["https://x.org/academy/course/chapter/", "https://x.org/academy", "course/chapter/"],
+    [`https://x.org/${encodeURIComponent("并发")}/${encodeURIComponent("第一章")}/`, "https://x.org/", "并发/第一章/"],
+    ["https://x.org/caf%C3%A9/e%CC%81t%C3%A9/", "https://x.org/", "café/été/".normalize("NFC")],
+  ];
+  for (const [page, root, expected] of cases) assert.equal(chapterPath(page, root), expected, page);
+  throwsWith(() => chapterPath("https://x.org/other/chapter/", "https://x.org/academy/"), "not_in_site", "outside the root");
+});
+
+// A chapter sealed here with node:crypto, following FORMAT.md step by step (random keys:
+// the reader only uses keys, it never derives them).
+function sealHere({ site, path: chapter, epoch, tier, html }) {
+  const sealGCM = (key, nonce, plaintext, aad) => {
+    const cipher = crypto.createCipheriv("aes-256-gcm", key, nonce);
+    cipher.setAAD(Buffer.from(aad));
+    return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]).toString("base64");
+  };
+  const tierKey = crypto.randomBytes(32);
+  const kid = crypto.randomBytes(8).toString("hex");
+  const secret = crypto.randomBytes(16);
+  const dataKey = crypto.randomBytes(32);
+  const [bodyNonce, wrapNonce, codeNonce] = [0, 1, 2].map(() => crypto.randomBytes(12));
+  const kek = Buffer.from(crypto.hkdfSync("sha256", secret, "tollgate/1", "tollgate/1 code-kek", 32));
+  const payload = {
+    v: 1,
+    epoch,
+    body: { nonce: bodyNonce.toString("base64"), ct: sealGCM(dataKey, bodyNonce, zlib.deflateRawSync(Buffer.from(html)), `tollgate/1\nbody\n${site}\n${chapter}\n${epoch}`) },
+    wraps: [{ tier, kid, nonce: wrapNonce.toString("base64"), key: sealGCM(tierKey, wrapNonce, dataKey, `tollgate/1\nwrap\n${site}\n${chapter}\n${epoch}\n${kid}`) }],
+    codes: [
+      {
+        id: crypto.createHash("sha256").update("tollgate/1 code-id").update(secret).digest().subarray(0, 8).toString("hex"),
+        tier,
+        epoch,
+        kid,
+        nonce: codeNonce.toString("base64"),
+        key: sealGCM(kek, codeNonce, tierKey, `tollgate/1\ncode\n${site}\n${tier}\n${epoch}\n${kid}`),
+      },
+      { id: "0011223344556677", tier, epoch: epoch - 1 },
+    ],
+  };
+  return { payload, tierKey, kid, code: formatCode(new Uint8Array(secret)) };
+}
+
+test("a chapter sealed here with node:crypto opens, from its code and from its raw tier key", async () => {
+  const html = "<h2 id=\"a\">Ünïcödé 中文</h2>\n<p>" + "Premium text. ".repeat(500) + "</p>\n";
+  const sealed = sealHere({ site: "example.org/academy", path: "course/chapter/", epoch: 3, tier: "member", html });
+  const config = { site: "example.org/academy", tier: "member", license_server: null };
+  const store = memoryKeyStore();
+  const unlocked = await unlockWithCode(sealed.code.toLowerCase(), { payload: sealed.payload, config, store });
+  assert.deepEqual([unlocked.tier, unlocked.epoch, unlocked.kid], ["member", 3, sealed.kid]);
+  const [record] = await store.all();
+  assert.deepEqual(Object.keys(record).sort(), ["epoch", "key", "kid", "site", "source", "tier"]);
+  const args = { payload: sealed.payload, site: config.site, path: "course/chapter/" };
+  assert.equal(await openChapter({ ...args, keys: new Map([[sealed.kid, unlocked.key]]) }), html);
+  const imported = await importTierKey(new Uint8Array(sealed.tierKey));
+  assert.equal(imported.extractable, false);
+  assert.equal(await openChapter({ ...args, keys: new Map([[sealed.kid, imported]]) }), html);
+  // The envelope is bound to the site: the same code under another site id does not open.
+  const entry = sealed.payload.codes[0];
+  await rejectsWith(keyFromCode(parseCode(sealed.code).secret, entry, "example.org"), "auth_failed", "another site id");
+  await rejectsWith(unlockWithCode(formatCode(new Uint8Array(16)), { payload: sealed.payload, config }), "unknown_code", "zero code");
+});
