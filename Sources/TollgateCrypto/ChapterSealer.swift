@@ -10,14 +10,15 @@ public struct ChapterSealer: Sendable {
     let site: String
     let epoch: Int
     let tierKeys: [String: TierKey]
-    let codes: [SealedChapter.Code]
+    /// The site's access code envelopes (empty when access codes are off).
+    public let codes: [AccessCodeEnvelope]
 
     /// Prepares the keys of `tiers` at `epoch`.
     ///
     /// - Parameters:
     ///   - site: the site id (host and path of the base URL).
     ///   - tiers: every premium tier id of the site.
-    ///   - accessCodes: whether pages carry envelopes for access codes.
+    ///   - accessCodes: whether the site publishes envelopes for access codes (``codes``).
     /// - Throws: ``CryptoError`` when this machine cannot run AES-256-GCM.
     public init(master: MasterKey, site: String, epoch: Int, tiers: [String], accessCodes: Bool) throws(CryptoError) {
         try AESGCM.checkAvailable()
@@ -27,7 +28,7 @@ public struct ChapterSealer: Sendable {
         var keys: [String: TierKey] = [:]
         for tier in tiers { keys[tier] = master.tierKey(tier, epoch: epoch) }
         tierKeys = keys
-        var codes: [SealedChapter.Code] = []
+        var codes: [AccessCodeEnvelope] = []
         if accessCodes {
             for tier in tiers.sorted() {
                 let key = keys[tier]!
@@ -70,7 +71,6 @@ public struct ChapterSealer: Sendable {
                 associatedData: SealedChapter.wrapAAD(site: site, path: path, epoch: epoch, keyID: key.id))
             wraps.append(.init(tier: tier, kid: key.id, nonce: Encoding.base64(nonce), key: Encoding.base64(wrapped)))
         }
-        return SealedChapter(
-            epoch: epoch, body: .init(nonce: Encoding.base64(bodyNonce), ct: Encoding.base64(body)), wraps: wraps, codes: codes)
+        return SealedChapter(epoch: epoch, body: .init(nonce: Encoding.base64(bodyNonce), ct: Encoding.base64(body)), wraps: wraps)
     }
 }

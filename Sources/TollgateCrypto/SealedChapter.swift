@@ -16,23 +16,11 @@ public struct SealedChapter: Sendable, Codable, Equatable {
         public var key: String
     }
 
-    /// An access code the page knows: an envelope of the tier key for the current epoch,
-    /// or only the id of a code of a past epoch.
-    public struct Code: Sendable, Codable, Equatable {
-        public var id: String
-        public var tier: String
-        public var epoch: Int
-        public var kid: String?
-        public var nonce: String?
-        public var key: String?
-    }
-
     /// Format version.
     public var v: Int
     public var epoch: Int
     public var body: Body
     public var wraps: [Wrap]
-    public var codes: [Code]
 
     /// The current format version.
     public static let version = 1
@@ -43,15 +31,8 @@ public struct SealedChapter: Sendable, Codable, Equatable {
         let wrapList = wraps.map {
             "{\"tier\":\(string($0.tier)),\"kid\":\(string($0.kid)),\"nonce\":\(string($0.nonce)),\"key\":\(string($0.key))}"
         }
-        let codeList = codes.map { code in
-            var fields = "\"id\":\(string(code.id)),\"tier\":\(string(code.tier)),\"epoch\":\(code.epoch)"
-            if let kid = code.kid, let nonce = code.nonce, let key = code.key {
-                fields += ",\"kid\":\(string(kid)),\"nonce\":\(string(nonce)),\"key\":\(string(key))"
-            }
-            return "{\(fields)}"
-        }
         return "{\"v\":\(v),\"epoch\":\(epoch),\"body\":{\"nonce\":\(string(body.nonce)),\"ct\":\(string(body.ct))},"
-            + "\"wraps\":[\(wrapList.joined(separator: ","))],\"codes\":[\(codeList.joined(separator: ","))]}"
+            + "\"wraps\":[\(wrapList.joined(separator: ","))]}"
     }
 
     /// Reads a payload written by ``json``.
@@ -65,12 +46,11 @@ public struct SealedChapter: Sendable, Codable, Equatable {
         guard v == Self.version else { throw .invalidEncoding("sealed chapter payload (version \(v))") }
     }
 
-    init(epoch: Int, body: Body, wraps: [Wrap], codes: [Code]) {
+    init(epoch: Int, body: Body, wraps: [Wrap]) {
         v = Self.version
         self.epoch = epoch
         self.body = body
         self.wraps = wraps
-        self.codes = codes
     }
 
     /// Opens the chapter with one tier key, as a reader does.
@@ -94,19 +74,6 @@ public struct SealedChapter: Sendable, Codable, Equatable {
         let html = try ZLib.inflateRaw(compressed, limit: 64 << 20)
         guard let text = String(validating: html, as: UTF8.self) else { throw .invalidEncoding("chapter text (UTF-8)") }
         return text
-    }
-
-    /// Opens the tier key in a code's envelope, as a reader with an access code does.
-    /// - Throws: ``CryptoError`` when the code is not for this page's site or has no envelope here.
-    public func tierKey(site: String, code: AccessCode) throws(CryptoError) -> TierKey {
-        guard let entry = codes.first(where: { $0.id == code.id }), let kid = entry.kid, let nonce = entry.nonce, let key = entry.key else {
-            throw .authenticationFailed
-        }
-        var bytes = try AESGCM.open(
-            Encoding.base64(key, what: "envelope"), key: code.keyEncryptionKey(), nonce: Encoding.base64(nonce, what: "nonce"),
-            associatedData: SealedChapter.codeAAD(site: site, tier: entry.tier, epoch: entry.epoch, keyID: kid))
-        defer { Sodium.wipe(&bytes) }
-        return TierKey(tier: entry.tier, epoch: entry.epoch, secret: SecretBytes(copying: bytes))
     }
 
     // MARK: Associated data

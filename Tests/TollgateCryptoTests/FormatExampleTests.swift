@@ -43,6 +43,7 @@ final class FormatExampleTests: XCTestCase {
             "code_kek_hex": Encoding.hex(code.keyEncryptionKey().bytes),
             "aad_code": String(decoding: SealedChapter.codeAAD(site: site, tier: "member", epoch: epoch, keyID: member.id), as: UTF8.self),
             "payload": sealed.json,
+            "site_data": "{\"v\":1,\"site\":\(Encoding.jsonString(site)),\"epoch\":1,\"codes\":[\(sealer.codes.map(\.json).joined(separator: ","))]}",
         ]
     }
 

@@ -6,19 +6,28 @@ import TollgateTestSupport
 
 @testable import TollgateSite
 
-/// The JSON documents a sealed chapter page carries (docs/FORMAT.md).
+/// The payload a sealed chapter page carries (docs/FORMAT.md).
 struct SealedPage {
     let payload: SealedChapter
-    let config: [String: Any]
 
     init(html: String) throws {
-        func script(_ id: String) throws -> String {
-            let start = try #require(html.range(of: "<script type=\"application/json\" id=\"\(id)\">"))
-            let end = try #require(html.range(of: "</script>", range: start.upperBound..<html.endIndex))
-            return String(html[start.upperBound..<end.lowerBound])
-        }
-        payload = try SealedChapter(json: try script("tollgate-sealed"))
-        config = try #require(try JSONSerialization.jsonObject(with: Data(try script("tollgate-config").utf8)) as? [String: Any])
+        let start = try #require(html.range(of: "<script type=\"application/json\" id=\"tollgate-sealed\">"))
+        let end = try #require(html.range(of: "</script>", range: start.upperBound..<html.endIndex))
+        payload = try SealedChapter(json: String(html[start.upperBound..<end.lowerBound]))
+    }
+}
+
+/// `assets/tollgate-site.js` of a built site: `export default {…};`.
+struct SiteModule {
+    let values: [String: Any]
+    let codes: [AccessCodeEnvelope]
+
+    init(site: URL) throws {
+        let text = try FixtureSite.read("assets/tollgate-site.js", in: site)
+        #expect(text.hasPrefix("export default {") && text.hasSuffix("};\n"))
+        let json = Data(text.dropFirst("export default ".count).dropLast(2).utf8)
+        values = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        codes = try JSONDecoder().decode([String: [AccessCodeEnvelope]].self, from: JSONSerialization.data(withJSONObject: ["codes": values["codes"] ?? []]))["codes"] ?? []
     }
 }
 
@@ -31,8 +40,12 @@ struct SealedBuildTests {
         let built = try BuiltSite(Fixtures.valid("valid"))
         defer { built.site.remove() }
         let page = try SealedPage(html: built.read(ownership + "index.html"))
-        #expect(page.config["site"] as? String == "fixtures.example.org/academy")
-        #expect(page.config["tier"] as? String == "member")
+        let module = try SiteModule(site: built.output)
+        #expect(module.values["site"] as? String == "fixtures.example.org/academy")
+        #expect(module.values["epoch"] as? Int == 1)
+        #expect((module.values["tiers"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["member", "solo", "pro"])
+        #expect((module.values["strings"] as? [String: String])?["unlock_submit"] == "Unlock")
+        #expect(try built.read(ownership + "index.html").contains("data-tier=\"member\""))
         #expect(page.payload.epoch == 1)
         #expect(page.payload.wraps.map(\.tier) == ["member", "pro"])
         for tier in ["member", "pro"] {
@@ -53,16 +66,17 @@ struct SealedBuildTests {
         #expect(!(try built.read("rust/preview/index.html")).contains("tollgate-sealed"))
     }
 
-    @Test("an access code printed by `keys codes` opens the tier key in the page's envelope")
+    @Test("an access code printed by `keys codes` opens the tier key in the site module's envelope")
     func accessCodes() throws {
         let built = try BuiltSite(Fixtures.valid("valid"))
         defer { built.site.remove() }
         let page = try SealedPage(html: built.read(ownership + "index.html"))
+        let module = try SiteModule(site: built.output)
         let codes = try SiteKeys.accessCodes(
             source: built.site.root, environment: [MasterKeyLocator.environmentVariable: testMasterKey.base64EncodedSecret()])
         #expect(codes.map(\.tier) == ["member", "solo", "pro"])
         let pro = try #require(codes.first { $0.tier == "pro" })
-        let key = try page.payload.tierKey(site: "fixtures.example.org/academy", code: pro)
+        let key = try module.codes.tierKey(site: "fixtures.example.org/academy", code: pro)
         #expect(try page.payload.open(site: "fixtures.example.org/academy", path: ownership, with: key).contains("CANARY"))
     }
 
@@ -90,13 +104,14 @@ struct SealedBuildTests {
         let output = built.site.outputFolder("_site2")
         _ = try Pipeline.build(.fixture(source: built.site.root, output: output))
         let new = try SealedPage(html: FixtureSite.read(ownership + "index.html", in: output)).payload
+        let codes = try SiteModule(site: output).codes
         #expect(new.epoch == 2)
         let newKey = testMasterKey.tierKey("member", epoch: 2)
         #expect(try new.open(site: "fixtures.example.org/academy", path: ownership, with: newKey).contains("CANARY"))
         #expect(throws: CryptoError.self) { try old.open(site: "fixtures.example.org/academy", path: ownership, with: newKey) }
         // The old epoch's codes are listed by id only, so readers can say "this code is old".
         let oldCode = testMasterKey.accessCode("member", epoch: 1)
-        #expect(new.codes.contains { $0.id == oldCode.id && $0.epoch == 1 && $0.key == nil })
+        #expect(codes.contains { $0.id == oldCode.id && $0.epoch == 1 && $0.key == nil })
     }
 
     @Test("premium headings stay out of the table of contents unless premium.public_headings is on")
@@ -149,6 +164,7 @@ struct SealedBuildTests {
         options.premium = .withhold
         _ = try Pipeline.build(options)
         #expect(!(try FixtureSite.read(ownership + "index.html", in: site.outputFolder())).contains("tollgate-sealed"))
+        #expect(!FileManager.default.fileExists(atPath: site.outputFolder().appendingPathComponent("assets/tollgate-site.js").path))
         #expect(!FileManager.default.fileExists(atPath: site.root.appendingPathComponent(".tollgate").path))
     }
 }

@@ -69,9 +69,9 @@ def code_id(secret):
     return hashlib.sha256(b"tollgate/1 code-id" + secret).digest()[:8].hex()
 
 
-def key_from_code(code_text, payload, site):
+def key_from_code(code_text, site_data, site):
     secret = read_code(code_text)
-    entry = next(c for c in payload["codes"] if c["id"] == code_id(secret))
+    entry = next(c for c in site_data["codes"] if c["id"] == code_id(secret))
     kek = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"tollgate/1", info=b"tollgate/1 code-kek").derive(secret)
     aad = f"tollgate/1\ncode\n{site}\n{entry['tier']}\n{entry['epoch']}\n{entry['kid']}".encode()
     key = AESGCM(kek).decrypt(base64.b64decode(entry["nonce"]), base64.b64decode(entry["key"]), aad)
@@ -96,11 +96,12 @@ def worked_example():
         example = json.load(f)
     master = bytes.fromhex(example["master_key_hex"])
     payload = json.loads(example["payload"])
+    site_data = json.loads(example["site_data"])
     key = tier_key(master, example["tier"], int(example["epoch"]))
     assert key.hex() == example["tier_key_hex"], "tier key derivation"
     assert kid(key) == example["kid"], "key id"
     assert open_chapter(payload, example["site"], example["path"], key) == example["html"], "open with the derived key"
-    code_key = key_from_code(example["code"], payload, example["site"])
+    code_key = key_from_code(example["code"], site_data, example["site"])
     assert code_key == key, "the access code's envelope holds the tier key"
     assert open_chapter(payload, example["site"], example["path"], code_key) == example["html"]
     print("worked example: ok")
@@ -108,6 +109,11 @@ def worked_example():
 
 def built_site(folder, site, master_b64, codes):
     master = base64.b64decode(master_b64)
+    with open(os.path.join(folder, "assets", "tollgate-site.js"), encoding="utf-8") as f:
+        module = f.read()
+    assert module.startswith("export default ") and module.endswith(";\n"), "site module shape"
+    site_data = json.loads(module[len("export default "):-2])
+    assert site_data["site"] == site, "site id of the site module"
     opened = 0
     for root, _, files in os.walk(folder):
         if "index.html" not in files:
@@ -124,7 +130,7 @@ def built_site(folder, site, master_b64, codes):
             assert text and text not in html
             code = codes.get(wrap["tier"])
             if code:
-                assert open_chapter(payload, site, path, key_from_code(code, payload, site)) == text
+                assert open_chapter(payload, site, path, key_from_code(code, site_data, site)) == text
         opened += 1
     assert opened > 0, "no sealed pages"
     print(f"built site: {opened} sealed pages opened")

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCrypto
 
 /// The state a build's steps read and fill in, in order.
 struct BuildContext {
@@ -15,6 +16,8 @@ struct BuildContext {
     /// Step 5: what each chapter page may show. Premium HTML never gets past this step.
     var published: [PublishedChapter] = []
     var fingerprints = LeakFingerprints()
+    /// Step 5: the access code envelopes of the site module; nil when nothing was sealed.
+    var accessCodes: [AccessCodeEnvelope]?
     /// Step 6: the URL of every tag page, for the sitemap.
     var tagURLs: [String] = []
     /// Step 6: pages already checked for premium text while they were written.

@@ -96,6 +96,7 @@ extension BuildStep {
         }
         context.rendered = []
         context.published = published
+        context.accessCodes = sealer?.codes
         context.fingerprints = fingerprints
         if context.options.premium == .withhold || locked.isEmpty {
             return "\(Format.count(locked.count, "premium part")) withheld"

@@ -23,6 +23,10 @@ extension BuildStep {
                 files += 1
             }
         }
+        if let codes = context.accessCodes {
+            try staging.write(UnlockModule.text(config: context.config, strings: context.strings, codes: codes), to: UnlockModule.file)
+            files += 1
+        }
         let feeds = Feeds(config: context.config, strings: context.strings, content: context.content, published: context.published, tagURLs: context.tagURLs)
         try staging.write(feeds.sitemap(), to: "sitemap.xml")
         try staging.write(feeds.atom(), to: "feed.xml")

@@ -187,10 +187,7 @@ struct PageContexts: Sendable {
         var locked: Any = false
         var sealed: Any = false
         if let payload = published.sealed {
-            sealed = [
-                "payload": payload.json, "config": unlockConfiguration(tier: chapter.tier),
-                "script": config.basePath + "/assets/tollgate.js",
-            ]
+            sealed = ["payload": payload.json, "script": config.basePath + "/assets/" + UnlockModule.script]
         }
         if published.isLocked {
             let buyTiers = ([chapter.tier] + config.tiers.readers(of: chapter.tier).filter { $0.id != chapter.tier.id })
@@ -208,21 +205,6 @@ struct PageContexts: Sendable {
                 "chapter": ref, "outline": outline, "prev": chapterRef(previous), "next": chapterRef(next), "locked": locked,
                 "sealed": sealed,
             ])
-    }
-
-    /// The `tollgate-config` JSON of a sealed page of `tier` (docs/FORMAT.md): what
-    /// `tollgate.js` needs besides the payload.
-    func unlockConfiguration(tier: Tier) -> String {
-        let json = Encoding.jsonString
-        let tiers = config.tiers.tiers.map { tier in
-            "{\"id\":\(json(tier.id)),\"name\":\(json(tier.name)),\"checkout_url\":\(tier.checkoutURL.map(json) ?? "null"),"
-                + "\"includes\":[\(tier.includes.map(json).joined(separator: ","))]}"
-        }
-        let unlockStrings = strings.values.filter { $0.key.hasPrefix("unlock_") }.sorted { $0.key < $1.key }
-            .map { "\(json($0.key)):\(json($0.value))" }
-        return "{\"site\":\(json(config.siteID)),\"tier\":\(json(tier.id)),\"lang\":\(json(config.language)),"
-            + "\"license_server\":\(config.licenseServer.map(json) ?? "null"),\"tiers\":[\(tiers.joined(separator: ","))],"
-            + "\"strings\":{\(unlockStrings.joined(separator: ","))}}"
     }
 
     func tagsIndex() -> [String: Any] {

@@ -6,6 +6,12 @@
  * Nothing here sends a network request, and nothing stores a code or raw key bytes:
  * tier keys live in IndexedDB as non-extractable CryptoKeys.
  *
+ * What a chapter page carries is its own: #tollgate-sealed (body and wraps) and the
+ * chapter's tier (`data-tier` of #tollgate-unlock). What every page shares, the site data
+ * (site id, tiers, strings, the access codes' envelopes), is a static module next to this
+ * one, assets/tollgate-site.js (`export default {…};`): the browser fetches it once and
+ * caches it across pages.
+ *
  * The first half is pure and runs in Node 20 as well (tests and benchmarks import it);
  * the browser part at the end runs only on a page that carries #tollgate-sealed.
  */
@@ -15,7 +21,7 @@
 /**
  * An error the reader can be told about. `code` is one of:
  * "invalid_format", "unknown_code", "old_code", "other_tier", "license_key_needs_server",
- * "no_key", "auth_failed", "corrupt", "unsupported", "not_in_site".
+ * "epoch_mismatch", "no_key", "auth_failed", "corrupt", "unsupported", "not_in_site".
  */
 export class TollgateError extends Error {
   constructor(code, message, details = {}) {
@@ -198,8 +204,8 @@ function aadBody(site, path, epoch) {
  * unwrap data keys. The raw tier key never exists in JavaScript on this path.
  * @param {Uint8Array} secret the code's 16 bytes (from `parseCode`)
  * @param {{tier: string, epoch: number, kid: string, nonce: string, key: string}} codeEntry
- *   the current-epoch entry of the payload's `codes` with the code's id
- * @param {string} site the site id (`config.site`)
+ *   the current-epoch entry of the site data's `codes` with the code's id
+ * @param {string} site the site id (the site data's `site`)
  * @returns {Promise<CryptoKey>} usage ["unwrapKey"]
  * @throws {TollgateError} "auth_failed" when the envelope does not open, "corrupt" when the
  *   entry is malformed.
@@ -285,6 +291,34 @@ function checkPayload(payload) {
   if (!Number.isInteger(payload.epoch) || payload.epoch < 0 || !payload.body || !Array.isArray(payload.wraps)) {
     throw new TollgateError("corrupt", "the sealed payload is incomplete");
   }
+}
+
+const SITE_DATA_FILE = "./tollgate-site.js"; // next to this module
+
+/**
+ * Checks the site data (the default export of assets/tollgate-site.js).
+ * @throws {TollgateError} "unsupported" for another version, "corrupt" when incomplete.
+ */
+export function checkSiteData(siteData) {
+  if (!siteData || typeof siteData !== "object") throw new TollgateError("corrupt", "no site data");
+  if (siteData.v !== FORMAT_VERSION) {
+    throw new TollgateError("unsupported", `site data version ${siteData.v} (this reader knows ${FORMAT_VERSION})`);
+  }
+  if (typeof siteData.site !== "string" || siteData.site === "" || (siteData.codes !== undefined && !Array.isArray(siteData.codes))) {
+    throw new TollgateError("corrupt", "the site data is incomplete");
+  }
+  return siteData;
+}
+
+/**
+ * Loads the site data: the default export of the module at `url` (by default
+ * assets/tollgate-site.js, next to this module), checked with `checkSiteData`.
+ * @param {string|URL} [url]
+ * @returns {Promise<object>} `{v, site, epoch, lang, license_server, tiers, strings, codes}`
+ */
+export async function loadSiteData(url = new URL(SITE_DATA_FILE, import.meta.url)) {
+  const module = await import(String(url));
+  return checkSiteData(module.default);
 }
 
 async function inflateRaw(bytes) {
@@ -380,14 +414,14 @@ export async function openChapter(args) {
  * added to `keySources` when it exists.
  */
 
-/** The access-code source: opens a code's envelope from the page's payload. */
-export function accessCodeSource({ payload, config }) {
+/** The access-code source: opens a code's envelope from the site data's `codes`. */
+export function accessCodeSource({ siteData }) {
   return {
     name: "code",
     accepts: (code) => code.kind === "access",
     async unlock(code) {
       const id = await codeId(code.secret);
-      const entries = (payload.codes || []).filter((entry) => entry.id === id);
+      const entries = (siteData.codes || []).filter((entry) => entry.id === id);
       const current = entries.find((entry) => entry.key && entry.nonce && entry.kid);
       if (!current) {
         if (entries.length > 0) {
@@ -395,34 +429,39 @@ export function accessCodeSource({ payload, config }) {
         }
         throw new TollgateError("unknown_code", "no code of this site has this id");
       }
-      const key = await keyFromCode(code.secret, current, config.site);
-      return [{ kid: current.kid, tier: current.tier, epoch: current.epoch, site: config.site, source: "code", key }];
+      const key = await keyFromCode(code.secret, current, siteData.site);
+      return [{ kid: current.kid, tier: current.tier, epoch: current.epoch, site: siteData.site, source: "code", key }];
     },
     refresh: async () => [],
     signOut: async () => {},
   };
 }
 
-/** The key sources of a page, in the order they are asked. */
-export function keySources({ payload, config }) {
-  return [accessCodeSource({ payload, config })];
+/** The key sources of a site, in the order they are asked. */
+export function keySources({ siteData }) {
+  return [accessCodeSource({ siteData })];
 }
 
 /**
  * Unlocks with what a reader typed: reads the code, opens its envelope, stores the key
  * (in `store`, when given) and tells what it unlocked.
  * @param {string} text the code as typed
- * @param {{payload: object, config: object, store?: {put(record): Promise<void>}}} page
+ * @param {{payload: object, siteData: object, tier?: string, store?: {put(record): Promise<void>}}} page
+ *   `payload` is the page's #tollgate-sealed, `siteData` the site data (`loadSiteData`),
+ *   `tier` the chapter's own tier (`readPageData`; by default the first wrap's tier).
  * @returns {Promise<{tier: string, epoch: number, kid: string, key: CryptoKey, records: object[]}>}
  * @throws {TollgateError} "invalid_format", "unknown_code", "old_code" (a code of a past
  *   epoch), "other_tier" (a valid code whose tier has no wrap on this page: its key is
  *   stored all the same, and the error carries `tier`, `needed` and `records`),
+ *   "epoch_mismatch" (the code's tier has a wrap here, but of another epoch: a page of an
+ *   older or newer deploy than the site data; the key is stored, reloading the page helps),
  *   "license_key_needs_server", "auth_failed".
  */
-export async function unlockWithCode(text, { payload, config, store = null }) {
+export async function unlockWithCode(text, { payload, siteData, tier = null, store = null }) {
   checkPayload(payload);
+  checkSiteData(siteData);
   const code = parseCode(text);
-  const source = keySources({ payload, config }).find((s) => s.accepts(code));
+  const source = keySources({ siteData }).find((s) => s.accepts(code));
   if (!source) {
     throw new TollgateError("license_key_needs_server", "a license key, and no source here reads license keys");
   }
@@ -432,9 +471,18 @@ export async function unlockWithCode(text, { payload, config, store = null }) {
   }
   const opened = records.find((record) => payload.wraps.some((wrap) => wrap.kid === record.kid));
   if (!opened) {
+    // The site data (shared, cached apart from the page) and the page can be of two deploys.
+    const stale = records.find((record) => payload.wraps.some((wrap) => wrap.tier === record.tier));
+    if (stale) {
+      throw new TollgateError("epoch_mismatch", `the page is of epoch ${payload.epoch}, the code's key of epoch ${stale.epoch}`, {
+        tier: stale.tier,
+        epoch: stale.epoch,
+        records,
+      });
+    }
     throw new TollgateError("other_tier", "the code is for a tier that cannot read this chapter", {
       tier: records[0] && records[0].tier,
-      needed: config.tier,
+      needed: tier || (payload.wraps[0] && payload.wraps[0].tier),
       records,
     });
   }
@@ -543,13 +591,18 @@ const MESSAGE_OF_ERROR = {
   unsupported: "unlock_unsupported",
 };
 
-/** Reads the page's two JSON documents. @returns {{config: object, payload: object}} */
+/**
+ * Reads what a sealed chapter page carries: its payload (#tollgate-sealed) and its tier
+ * (`data-tier` of #tollgate-unlock, else the first wrap's tier).
+ * @returns {{payload: object|null, tier: string|null}}
+ */
 export function readPageData(doc = document) {
-  const read = (id) => {
-    const element = doc.getElementById(id);
-    return element ? JSON.parse(element.textContent) : null;
-  };
-  return { config: read("tollgate-config"), payload: read("tollgate-sealed") };
+  const element = doc.getElementById("tollgate-sealed");
+  const payload = element ? JSON.parse(element.textContent) : null;
+  const mount = doc.getElementById("tollgate-unlock");
+  let tier = (mount && mount.getAttribute("data-tier")) || null;
+  if (!tier && payload && Array.isArray(payload.wraps) && payload.wraps[0]) tier = payload.wraps[0].tier || null;
+  return { payload, tier };
 }
 
 function makeElement(doc, tag, attributes = {}, text) {
@@ -633,14 +686,15 @@ function fill(template, values) {
 
 /** The browser side of one sealed chapter page. */
 class ChapterPage {
-  constructor({ config, payload, path, doc, win }) {
-    this.config = config;
+  constructor({ siteData, payload, tier, path, doc, win }) {
+    this.siteData = siteData;
     this.payload = payload;
+    this.tier = tier;
     this.path = path;
     this.doc = doc;
     this.win = win;
-    this.strings = { ...DEFAULT_STRINGS, ...(config.strings || {}) };
-    this.sources = keySources({ payload, config });
+    this.strings = { ...DEFAULT_STRINGS, ...(siteData.strings || {}) };
+    this.sources = keySources({ siteData });
     this.mount = doc.getElementById("tollgate-unlock");
     this.store = null;
     this.busy = false;
@@ -651,7 +705,7 @@ class ChapterPage {
   }
 
   tierName(id) {
-    const tier = (this.config.tiers || []).find((t) => t.id === id);
+    const tier = (this.siteData.tiers || []).find((t) => t.id === id);
     return tier ? tier.name : id;
   }
 
@@ -689,7 +743,7 @@ class ChapterPage {
 
   async storedRecords() {
     try {
-      return (await this.store.all()).filter((r) => r && r.site === this.config.site && r.key);
+      return (await this.store.all()).filter((r) => r && r.site === this.siteData.site && r.key);
     } catch {
       return [];
     }
@@ -699,7 +753,7 @@ class ChapterPage {
   async tryOpen(records, { focus }) {
     const keys = new Map(records.map((r) => [r.kid, r.key]));
     if (!this.payload.wraps.some((wrap) => keys.has(wrap.kid))) return false;
-    const { html, wrap } = await openSealed({ payload: this.payload, site: this.config.site, path: this.path, keys });
+    const { html, wrap } = await openSealed({ payload: this.payload, site: this.siteData.site, path: this.path, keys });
     const premium = insertPremium(html, { doc: this.doc, tocTitle: this.text("unlock_toc_title") });
     this.showUnlockedBar(premium, wrap.tier);
     this.reveal(premium, focus);
@@ -751,7 +805,7 @@ class ChapterPage {
 
   renderForm() {
     if (!this.mount) return;
-    if ((this.payload.codes || []).length === 0 && !this.config.license_server) return; // nothing to type
+    if ((this.siteData.codes || []).length === 0 && !this.siteData.license_server) return; // nothing to type
     const doc = this.doc;
     const form = makeElement(doc, "form", { class: "unlock-form", novalidate: "" });
     const label = makeElement(doc, "label", { class: "unlock-label", for: "tollgate-code" }, this.text("unlock_label"));
@@ -799,7 +853,7 @@ class ChapterPage {
     const key = (error && MESSAGE_OF_ERROR[error.code]) || "unlock_failed";
     return this.text(key, {
       tier: error && error.tier ? this.tierName(error.tier) : "",
-      needed: this.tierName((error && error.needed) || this.config.tier),
+      needed: this.tierName((error && error.needed) || this.tier),
     });
   }
 
@@ -815,7 +869,7 @@ class ChapterPage {
     this.form.form.setAttribute("aria-busy", "true");
     this.setStatus(this.text("unlock_working"), false);
     try {
-      const result = await unlockWithCode(input.value, { payload: this.payload, config: this.config, store: this.store });
+      const result = await unlockWithCode(input.value, { payload: this.payload, siteData: this.siteData, tier: this.tier, store: this.store });
       const records = await this.storedRecords();
       if (!records.some((r) => r.kid === result.kid)) records.push(...result.records);
       input.value = "";
@@ -834,29 +888,56 @@ class ChapterPage {
   }
 }
 
+/**
+ * The site data for a page. A page newer than the site data the browser has cached (a
+ * deploy of a new epoch, an old tollgate-site.js from the HTTP cache) asks for the new
+ * one once, past the cache: its codes are the ones readers now have.
+ */
+async function siteDataFor(payload) {
+  const siteData = await loadSiteData();
+  if (!payload || !Number.isInteger(payload.epoch) || !(payload.epoch > siteData.epoch)) return siteData;
+  try {
+    const url = new URL(SITE_DATA_FILE, import.meta.url);
+    url.searchParams.set("epoch", String(payload.epoch));
+    const fresh = await loadSiteData(url);
+    return fresh.epoch >= siteData.epoch ? fresh : siteData;
+  } catch {
+    return siteData;
+  }
+}
+
+/** A message in the unlock panel instead of the form, when the page cannot start. */
+function showFailure(error, strings, key) {
+  console.error("tollgate:", error);
+  const mount = document.getElementById("tollgate-unlock");
+  if (mount) mount.replaceChildren(makeElement(document, "p", { class: "unlock-note", role: "status" }, strings[key]));
+}
+
 /** Starts the page: only in a browser, only on a sealed chapter page. */
 async function boot() {
   if (typeof document === "undefined" || !document.getElementById("tollgate-sealed")) return;
+  let pageData = null;
+  let pageError = null;
+  try {
+    pageData = readPageData(document);
+    checkPayload(pageData.payload);
+  } catch (error) {
+    pageError = error;
+  }
+  let siteData;
+  try {
+    siteData = await siteDataFor(pageError ? null : pageData.payload);
+  } catch (error) {
+    return showFailure(error, DEFAULT_STRINGS, "unlock_failed"); // no site data, so no strings of the site
+  }
   let page;
   try {
-    const { config, payload } = readPageData(document);
-    checkPayload(payload);
+    if (pageError) throw pageError;
     const path = chapterPath(window.location.href, new URL("../", import.meta.url));
-    page = new ChapterPage({ config, payload, path, doc: document, win: window });
+    page = new ChapterPage({ siteData, payload: pageData.payload, tier: pageData.tier, path, doc: document, win: window });
   } catch (error) {
-    console.error("tollgate:", error);
-    const mount = document.getElementById("tollgate-unlock");
-    if (mount) {
-      const strings = { ...DEFAULT_STRINGS };
-      try {
-        Object.assign(strings, readPageData(document).config.strings);
-      } catch {
-        // keep the English defaults
-      }
-      const key = error && error.code === "unsupported" ? "unlock_unsupported" : "unlock_failed";
-      mount.replaceChildren(makeElement(document, "p", { class: "unlock-note", role: "status" }, strings[key]));
-    }
-    return;
+    const strings = { ...DEFAULT_STRINGS, ...(siteData.strings || {}) };
+    return showFailure(error, strings, error && error.code === "unsupported" ? "unlock_unsupported" : "unlock_failed");
   }
   await page.start();
 }
