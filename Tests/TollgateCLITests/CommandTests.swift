@@ -19,10 +19,49 @@ struct CommandTests {
     @Test("tollgate build --help documents every option")
     func buildHelp() {
         let help = TollgateCommand.helpMessage(for: BuildCommand.self, columns: 100)
-        for option in ["--output", "--drafts", "--base-url", "--quiet", "<source>"] {
+        for option in ["--output", "--drafts", "--base-url", "--quiet", "--require-key", "--withhold-premium", "<source>"] {
             #expect(help.contains(option), "build --help does not mention \(option)")
         }
         #expect(help.contains("a failed build leaves the previous site untouched"))
+    }
+
+    @Test("tollgate keys and check explain themselves; codes --help states the trade-off")
+    func keysAndCheckHelp() {
+        let keys = TollgateCommand.helpMessage(for: KeysCommand.self, columns: 100)
+        for subcommand in ["init", "rotate", "show", "codes"] { #expect(keys.contains(subcommand)) }
+        #expect(keys.contains("TOLLGATE_MASTER_KEY"))
+        let codes = TollgateCommand.helpMessage(for: KeysCommand.Codes.self, columns: 100)
+        #expect(codes.contains("a shared code works for everyone who has it until the next"))
+        let check = TollgateCommand.helpMessage(for: CheckCommand.self, columns: 100)
+        #expect(check.contains("--leaks"))
+        _ = try? TollgateCommand.parseAsRoot(["check", "--leaks", "_site"])
+    }
+
+    @Test("CI=true (anything but false or 0) means a build must not create a key")
+    func ciDetection() {
+        #expect(BuildCommand.isCI(["CI": "true"]))
+        #expect(BuildCommand.isCI(["CI": "1"]))
+        #expect(!BuildCommand.isCI(["CI": "false"]))
+        #expect(!BuildCommand.isCI(["CI": "0"]))
+        #expect(!BuildCommand.isCI([:]))
+    }
+
+    @Test("a leak found by check --leaks exits non-zero")
+    func checkLeaksExitCode() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-cli-check-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var initCommand = try TollgateCommand.parseAsRoot(["init", folder.path])
+        try initCommand.run()
+        let site = folder.appendingPathComponent("_checked")
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        var clean = try TollgateCommand.parseAsRoot(["check", "--source", folder.path, "--leaks", site.path])
+        try clean.run()
+        // Plant every sentence of the starter's premium chapters.
+        let chapters = try FileManager.default.subpathsOfDirectory(atPath: folder.appendingPathComponent("content").path).filter { $0.hasSuffix(".md") }
+        let text = try chapters.map { try String(contentsOf: folder.appendingPathComponent("content/" + $0), encoding: .utf8) }.joined(separator: "\n")
+        try text.write(to: site.appendingPathComponent("leak.txt"), atomically: true, encoding: .utf8)
+        var leaky = try TollgateCommand.parseAsRoot(["check", "--source", folder.path, "--leaks", site.path])
+        #expect(throws: ExitCode.failure) { try leaky.run() }
     }
 
     @Test("tollgate init --help documents --with-theme")

@@ -66,19 +66,7 @@ public enum Pipeline {
     /// - Returns: the number of text files scanned.
     /// - Throws: ``BuildFailure`` naming every file that leaks (and the chapter it leaks).
     public static func checkLeaks(_ options: BuildOptions, folder: URL, progress: (String) -> Void = { _ in }) throws -> Int {
-        var options = options
-        options.premium = .withhold
-        var context = BuildContext(options: options)
-        for (number, step) in leakCheckSteps.enumerated() {
-            do {
-                _ = try step.run(&context)
-            } catch let list as DiagnosticList {
-                throw BuildFailure(step: step.name, diagnostics: list.items)
-            } catch let diagnostic as Diagnostic {
-                throw BuildFailure(step: step.name, diagnostics: [diagnostic])
-            }
-            progress("[\(number + 1)/\(leakCheckSteps.count + 1)] \(step.name)")
-        }
+        let context = try analyse(options, progress: progress)
         guard FileManager.default.fileExists(atPath: folder.path) else {
             throw BuildFailure(step: "check leaks", diagnostics: [Diagnostic(file: folder.path, "no such folder")])
         }
@@ -94,10 +82,16 @@ public enum Pipeline {
     /// `site.yml`, front matter, Markdown and links.
     /// - Throws: ``BuildFailure`` with every problem of the first failing step.
     public static func check(_ options: BuildOptions) throws {
+        _ = try analyse(options)
+    }
+
+    /// Runs ``leakCheckSteps`` with premium parts withheld: what the build knows, without
+    /// writing anything or needing a key.
+    private static func analyse(_ options: BuildOptions, progress: (String) -> Void = { _ in }) throws -> BuildContext {
         var options = options
         options.premium = .withhold
         var context = BuildContext(options: options)
-        for step in leakCheckSteps {
+        for (number, step) in leakCheckSteps.enumerated() {
             do {
                 _ = try step.run(&context)
             } catch let list as DiagnosticList {
@@ -105,7 +99,9 @@ public enum Pipeline {
             } catch let diagnostic as Diagnostic {
                 throw BuildFailure(step: step.name, diagnostics: [diagnostic])
             }
+            progress("[\(number + 1)/\(leakCheckSteps.count + 1)] \(step.name)")
         }
+        return context
     }
 
     /// Replaces `output` by `staging` with two renames, so readers of `output` see the old
