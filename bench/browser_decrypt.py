@@ -10,8 +10,9 @@ from `tollgate keys codes`, serves the site on 127.0.0.1 and opens the chapter i
 headless Chromium (Debian's chromium + chromium-driver, selenium from PyPI).
 
 In the page it imports the site's own assets/tollgate.js (the module the page already
-runs), opens the code's envelope once, then times --runs times, after 3 untimed
-warm-up runs, with performance.now():
+runs) and, once and untimed, the site module assets/tollgate-site.js next to it (the
+browser caches it across pages), opens the code's envelope once, then times --runs
+times, after 3 untimed warm-up runs, with performance.now():
 
   * decrypt + insert: `openChapter` (unwrap the data key, AES-GCM decrypt, inflate,
     UTF-8 decode) and `insertPremium` (parse the HTML into the page, remove the
@@ -149,9 +150,10 @@ const [code, runs, warmUp, done] = arguments;
 (async () => {
   const src = document.querySelector('script[type="module"][src$="tollgate.js"]').src;
   const m = await import(src);
-  const { config, payload } = m.readPageData(document);
+  const siteData = await m.loadSiteData(new URL("./tollgate-site.js", src)); // once, before any timing
+  const { payload, tier } = m.readPageData(document);
   const path = m.chapterPath(location.href, new URL("../", src));
-  const { key, kid } = await m.unlockWithCode(code, { payload, config });
+  const { key, kid } = await m.unlockWithCode(code, { payload, siteData, tier });
   const keys = new Map([[kid, key]]);
   const pristine = document.querySelector("article.chapter").cloneNode(true);
   const insert = [], withLayout = [];
@@ -163,7 +165,7 @@ const [code, runs, warmUp, done] = arguments;
     // long idle pause, thread wake-ups on a VM add 2-3 ms of noise to the two crypto hops.
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
     const t0 = performance.now();
-    const html = await m.openChapter({ payload, site: config.site, path, keys });
+    const html = await m.openChapter({ payload, site: siteData.site, path, keys });
     m.insertPremium(html, { doc: document });
     const t1 = performance.now();
     void document.body.offsetHeight;

@@ -7,6 +7,7 @@
 
 Serves the built site on 127.0.0.1 (a free port, in a thread), drives Debian's
 chromium + chromedriver through selenium and checks, on a premium chapter of a tier T:
+with the site module assets/tollgate-site.js blocked, the panel's failure note; then
 the unlock panel, a well-formed but unknown code and a mistyped code (their messages),
 the right code (the premium text appears), another chapter readable by T (opens with no
 prompt), a reload (still open), sign out (prompt again). Throughout: every request goes
@@ -96,6 +97,27 @@ def script_json(html, element_id):
     return json.loads(match.group(1)) if match else None
 
 
+SITE_DATA_PREFIX = "export default "
+SITE_DATA_SUFFIX = ";\n"
+
+
+def site_data(site: Path):
+    """assets/tollgate-site.js: `export default ` + JSON + `;\\n`, read as the JSON."""
+    file = site / "assets" / "tollgate-site.js"
+    check(file.is_file(), f"{site} has no assets/tollgate-site.js")
+    text = file.read_text(encoding="utf-8")
+    check(text.startswith(SITE_DATA_PREFIX) and text.endswith(SITE_DATA_SUFFIX), f"{file} is not `export default` JSON `;`")
+    return json.loads(text[len(SITE_DATA_PREFIX) : -len(SITE_DATA_SUFFIX)])
+
+
+def default_string(site: Path, key):
+    """A message of tollgate.js's DEFAULT_STRINGS (what it shows when the site data does not load)."""
+    source = (site / "assets" / "tollgate.js").read_text(encoding="utf-8")
+    match = re.search(r'\n  %s: "((?:[^"\\]|\\.)*)",' % key, source)
+    check(match, f"assets/tollgate.js has no default string {key}")
+    return json.loads('"%s"' % match.group(1))
+
+
 def sealed_pages(site: Path):
     pages = []
     for file in sorted(site.rglob("*.html")):
@@ -103,15 +125,17 @@ def sealed_pages(site: Path):
         if 'id="tollgate-sealed"' not in html:
             continue
         payload = script_json(html, "tollgate-sealed")
-        config = script_json(html, "tollgate-config")
-        check(payload and config, f"{file}: a sealed page without its two JSON scripts")
+        check(payload, f"{file}: a sealed page without a parsable #tollgate-sealed")
+        check('id="tollgate-config"' not in html, f"{file}: a sealed page still carries #tollgate-config")
+        tier = re.search(r'<div id="tollgate-unlock"[^>]*?\sdata-tier="([^"]*)"', html)
+        check(tier, f"{file}: no data-tier on #tollgate-unlock")
         relative = file.relative_to(site).as_posix()
         chapter = relative[: -len("index.html")] if relative.endswith("index.html") else relative
         pages.append(
             {
                 "path": chapter,
                 "url_path": "/" + quote(chapter),
-                "config": config,
+                "tier": tier.group(1),
                 "wrap_tiers": {wrap["tier"] for wrap in payload["wraps"]},
             }
         )
@@ -311,8 +335,8 @@ def choose(pages, codes, expect):
         readable = [p for p in pages if tier in p["wrap_tiers"]]
         if len(readable) < 2:
             continue
-        readable.sort(key=lambda p: (p["path"] not in expect, p["config"].get("tier") != tier, p["path"]))
-        score = (readable[0]["path"] in expect, readable[0]["config"].get("tier") == tier, len(readable))
+        readable.sort(key=lambda p: (p["path"] not in expect, p["tier"] != tier, p["path"]))
+        score = (readable[0]["path"] in expect, readable[0]["tier"] == tier, len(readable))
         if best is None or score > best[0]:
             best = (score, tier, readable)
     check(best, "no tier of TOLLGATE_CODES can read two sealed pages of the site")
@@ -324,14 +348,39 @@ def run(site: Path, codes: dict, expect: dict, summary: list):
     check(pages, f"no page of {site} carries #tollgate-sealed")
     tier, first, second = choose(pages, codes, expect)
     code = codes[tier]
-    strings = first["config"]["strings"]
-    tier_name = next((t["name"] for t in first["config"].get("tiers", []) if t["id"] == tier), tier)
+    data = site_data(site)
+    strings = data["strings"]
+    tier_name = next((t["name"] for t in data.get("tiers", []) if t["id"] == tier), tier)
+    failed_default = default_string(site, "unlock_failed")
 
     server = serve(site)
     origin = f"http://127.0.0.1:{server.server_address[1]}"
     driver = start_browser()
     session = Session(driver, origin)
     try:
+        # 0. Without the site module (a failed fetch) the panel says so, in English: the
+        #    site's strings are in that module.
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/tollgate-site.js*"]})
+        session.open(first)
+
+        def failure_note(d):
+            note = session.find("#tollgate-unlock .unlock-note")
+            return note if note is not None and note.text.strip() else None
+
+        note = session.wait("the failure note with the site module blocked", failure_note)
+        check(note.text.strip() == failed_default, f"with the site module blocked the panel says {note.text!r}")
+        check(note.get_attribute("role") == "status", "the failure note is not a status")
+        check(session.find("#tollgate-code") is None, "a code field without the site module")
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+        session.collect_logs()
+        check(
+            any('"tollgate:"' in e["message"] and "tollgate-site.js" in e["message"] for e in session.console),
+            f"tollgate.js logged nothing when the site module failed: {[e['message'] for e in session.console]}",
+        )
+        session.console.clear()
+        summary.append(f"site module blocked: the panel says {failed_default!r}, and the console why")
+
         # 1. The locked chapter shows the panel.
         session.open(first)
         session.wait_for_panel(first)
@@ -429,6 +478,8 @@ def run(site: Path, codes: dict, expect: dict, summary: list):
         session.collect_logs()
         check(any(url.startswith(origin) for url in session.requests), "the performance log recorded no request")
         check(any(url.endswith("/assets/tollgate.js") for url in session.requests), "tollgate.js was never requested")
+        site_module = [url for url in session.requests if urlparse(url).path.endswith("/assets/tollgate-site.js")]
+        check(site_module, "assets/tollgate-site.js was never requested")
         for url in session.requests:
             parsed = urlparse(url)
             check(
@@ -437,7 +488,10 @@ def run(site: Path, codes: dict, expect: dict, summary: list):
             )
         severe = [e["message"] for e in session.console if e.get("level") == "SEVERE"]
         check(severe == [], f"errors in the browser console: {severe}")
-        summary.append(f"{len(session.requests)} requests, all to 127.0.0.1; storage never held the code")
+        summary.append(
+            f"{len(session.requests)} requests ({len(site_module)} of them for tollgate-site.js), "
+            "all to 127.0.0.1; storage never held the code"
+        )
     except (CheckFailed, WebDriverException):
         shot = Path(tempfile.gettempdir()) / f"tollgate-unlock-failure-{int(time.time())}.png"
         try:

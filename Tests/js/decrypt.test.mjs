@@ -8,7 +8,9 @@
 // Without TOLLGATE_SITE the tests of a built site are skipped; the tests that need no
 // site (code parsing, chapter paths, a payload sealed here with node:crypto, the worked
 // example of docs/FORMAT.md when Tests/js/format-example.json exists) always run.
-// No dependencies: pages are read with a regular expression for the two JSON scripts.
+// No dependencies: the site data is assets/tollgate-site.js read as text (`export default `
+// + JSON + `;\n`); a page's payload is its #tollgate-sealed, read with a regular
+// expression, and its tier the `data-tier` of #tollgate-unlock.
 
 import test from "node:test";
 import assert from "node:assert/strict";
@@ -29,6 +31,8 @@ import {
   openChapter,
   unlockWithCode,
   memoryKeyStore,
+  loadSiteData,
+  checkSiteData,
 } from "../../Sources/TollgateSite/Resources/theme/assets/tollgate.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -95,24 +99,52 @@ function scriptJSON(html, id, file) {
   }
 }
 
-/** Every sealed page of the site: {file, path, config, payload}. */
+const SITE_DATA_PREFIX = "export default ";
+const SITE_DATA_SUFFIX = ";\n";
+
+/** The text of a site data module as JSON: `export default ` + JSON + `;\n`, nothing else. */
+function siteDataJSON(text, what) {
+  assert.ok(text.startsWith(SITE_DATA_PREFIX), `${what} does not start with "${SITE_DATA_PREFIX}"`);
+  assert.ok(text.endsWith(SITE_DATA_SUFFIX), `${what} does not end with ";\\n"`);
+  const jsonText = text.slice(SITE_DATA_PREFIX.length, -SITE_DATA_SUFFIX.length);
+  try {
+    return { jsonText, data: JSON.parse(jsonText) };
+  } catch (error) {
+    throw new Error(`${what} is not export default JSON: ${error.message}`);
+  }
+}
+
+/** The site's assets/tollgate-site.js: {file, text, data}. */
+function readSiteData(root) {
+  const file = path.join(root, "assets", "tollgate-site.js");
+  assert.ok(fs.existsSync(file), `${root} has no assets/tollgate-site.js`);
+  const text = fs.readFileSync(file, "utf8");
+  return { file, text, data: siteDataJSON(text, "assets/tollgate-site.js").data };
+}
+
+/** The chapter's own tier: `data-tier` of #tollgate-unlock. */
+function pageTier(html) {
+  const match = html.match(/<div id="tollgate-unlock"[^>]*?\sdata-tier="([^"]*)"/);
+  return match ? match[1].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&") : null;
+}
+
+/** Every sealed page of the site: {file, path, tier, payload, html}. */
 function sealedPages(root) {
   const pages = [];
   for (const file of walk(root).sort()) {
     const html = fs.readFileSync(file, "utf8");
     if (!html.includes('id="tollgate-sealed"')) continue;
     const payload = scriptJSON(html, "tollgate-sealed", file);
-    const config = scriptJSON(html, "tollgate-config", file);
     assert.ok(payload, `${file}: no parsable #tollgate-sealed`);
-    assert.ok(config, `${file}: a sealed page without #tollgate-config`);
     const relative = path.relative(root, file).split(path.sep).map(encodeURIComponent).join("/");
     const pagePath = chapterPath(new URL(relative, "http://127.0.0.1/"), "http://127.0.0.1/");
-    pages.push({ file: path.relative(root, file), path: pagePath, config, payload });
+    pages.push({ file: path.relative(root, file), url: new URL(relative, "http://127.0.0.1/"), path: pagePath, tier: pageTier(html), payload, html });
   }
   return pages;
 }
 
 let cachedPages = null;
+let cachedSite = null;
 function pages() {
   if (!cachedPages) {
     cachedPages = sealedPages(SITE);
@@ -121,29 +153,90 @@ function pages() {
   return cachedPages;
 }
 
+/** The parsed assets/tollgate-site.js of TOLLGATE_SITE. */
+function siteData() {
+  if (!cachedSite) cachedSite = readSiteData(SITE);
+  return cachedSite.data;
+}
+
 /** The tiers with a code (TOLLGATE_CODES) that have a wrap in this payload. */
 function readableTiers(page) {
   return page.payload.wraps.map((wrap) => wrap.tier).filter((tier) => tier in CODES);
 }
 
+/** What unlockWithCode needs for a page. */
+function unlockArgs(page, extra = {}) {
+  return { payload: page.payload, siteData: siteData(), tier: page.tier, ...extra };
+}
+
 async function open(page, tier, overrides = {}) {
-  const { key, kid } = await unlockWithCode(CODES[tier], { payload: page.payload, config: page.config });
+  const { key, kid } = await unlockWithCode(CODES[tier], unlockArgs(page));
   return openChapter({
     payload: page.payload,
-    site: page.config.site,
+    site: siteData().site,
     path: page.path,
     keys: new Map([[kid, key]]),
     ...overrides,
   });
 }
 
+test("the site data is one static module, and sealed pages carry only their own payload", { skip: noSite }, async () => {
+  const { text, data } = readSiteData(SITE);
+  assert.doesNotMatch(text, /[<>&\u2028\u2029]/, "assets/tollgate-site.js has a raw <, >, &, U+2028 or U+2029");
+  checkSiteData(data);
+  // The module the browser imports has the same value as the JSON (a data: URL: Node
+  // would read a .js file outside a "type": "module" package as CommonJS).
+  const imported = await loadSiteData(`data:text/javascript;base64,${Buffer.from(text).toString("base64")}`);
+  assert.deepEqual(imported, data);
+  assert.deepEqual(Object.keys(data).sort(), ["codes", "epoch", "lang", "license_server", "site", "strings", "tiers", "v"]);
+  assert.ok(typeof data.site === "string" && data.site !== "", "site");
+  assert.ok(Number.isInteger(data.epoch) && data.epoch >= 0, "epoch");
+  assert.ok(data.license_server === null || typeof data.license_server === "string", "license_server");
+  assert.ok(Array.isArray(data.tiers) && data.tiers.length > 0, "tiers");
+  for (const tier of data.tiers) {
+    assert.deepEqual(Object.keys(tier).sort(), ["checkout_url", "id", "includes", "name"], `tier ${tier.id}`);
+  }
+  const tierIds = new Set(data.tiers.map((t) => t.id));
+  assert.ok(data.strings && typeof data.strings.unlock_label === "string", "strings.unlock_label");
+  assert.ok(Array.isArray(data.codes), "codes");
+  // Ordered by tier id, then epoch, newest first; only the current epoch's entry has an envelope.
+  const order = data.codes.map((c) => [c.tier, -c.epoch]);
+  const sorted = [...order].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+  assert.deepEqual(order, sorted, "codes are ordered by tier id, then newest epoch first");
+  for (const entry of data.codes) {
+    assert.match(entry.id, /^[0-9a-f]{16}$/, "a code id");
+    assert.ok(tierIds.has(entry.tier), `a code of the unknown tier ${entry.tier}`);
+    if (entry.epoch === data.epoch) {
+      assert.deepEqual(Object.keys(entry).sort(), ["epoch", "id", "key", "kid", "nonce", "tier"], `the current ${entry.tier} entry`);
+    } else {
+      assert.ok(entry.epoch < data.epoch, `a ${entry.tier} entry of the future epoch ${entry.epoch}`);
+      assert.deepEqual(Object.keys(entry).sort(), ["epoch", "id", "tier"], `the ${entry.tier} entry of epoch ${entry.epoch}`);
+    }
+  }
+  for (const tier of Object.keys(CODES)) {
+    assert.ok(data.codes.some((c) => c.tier === tier && c.epoch === data.epoch), `no current entry for ${tier}, which TOLLGATE_CODES names`);
+  }
+  for (const page of pages()) {
+    assert.ok(!page.html.includes('id="tollgate-config"'), `${page.file}: still carries #tollgate-config`);
+    assert.deepEqual(Object.keys(page.payload).sort(), ["body", "epoch", "v", "wraps"], `${page.file}: the payload's fields`);
+    assert.equal(page.payload.epoch, data.epoch, `${page.file}: the epoch of the page and of the site data`);
+    assert.ok(page.tier, `${page.file}: no data-tier on #tollgate-unlock`);
+    assert.ok(tierIds.has(page.tier), `${page.file}: data-tier="${page.tier}" is not a tier of the site`);
+    assert.ok(page.payload.wraps.some((w) => w.tier === page.tier), `${page.file}: no wrap for its own tier ${page.tier}`);
+    const src = page.html.match(/<script type="module" src="([^"]*)"><\/script>/);
+    assert.ok(src, `${page.file}: no module script`);
+    const module = new URL(src[1], page.url);
+    assert.ok(module.pathname.endsWith("/assets/tollgate.js"), `${page.file}: the module is ${src[1]}`);
+    const siteModule = new URL("./tollgate-site.js", module);
+    assert.equal(decodeURIComponent(siteModule.pathname), "/assets/tollgate-site.js", `${page.file}: tollgate.js at ${src[1]} would import ${siteModule.pathname}`);
+  }
+});
+
 test("every sealed page opens with the code of each tier that has a wrap", { skip: noSite }, async () => {
   assert.ok(Object.keys(CODES).length > 0, "TOLLGATE_CODES names no tier");
   const found = new Set();
   for (const page of pages()) {
     assert.equal(page.payload.v, 1, `${page.file}: format version`);
-    assert.ok(typeof page.config.site === "string" && page.config.site !== "", `${page.file}: config.site`);
-    assert.ok(typeof page.config.tier === "string" && page.config.tier !== "", `${page.file}: config.tier`);
     const tiers = readableTiers(page);
     assert.ok(tiers.length > 0, `${page.file}: none of the tiers ${page.payload.wraps.map((w) => w.tier)} has a code in TOLLGATE_CODES`);
     for (const tier of tiers) {
@@ -161,7 +254,7 @@ test("every sealed page opens with the code of each tier that has a wrap", { ski
 
 test("keys from codes are non-extractable AES-GCM keys that only unwrap", { skip: noSite }, async () => {
   const page = pages()[0];
-  const { key, tier, epoch } = await unlockWithCode(CODES[readableTiers(page)[0]], { payload: page.payload, config: page.config });
+  const { key, tier, epoch } = await unlockWithCode(CODES[readableTiers(page)[0]], unlockArgs(page));
   assert.equal(key.extractable, false);
   assert.deepEqual(key.usages, ["unwrapKey"]);
   assert.equal(key.algorithm.name, "AES-GCM");
@@ -176,12 +269,13 @@ test("a code of a tier without a wrap on the page gives other_tier and keeps its
     const wrapped = new Set(page.payload.wraps.map((wrap) => wrap.tier));
     for (const tier of Object.keys(CODES).filter((id) => !wrapped.has(id))) {
       const store = memoryKeyStore();
-      await rejectsWith(unlockWithCode(CODES[tier], { payload: page.payload, config: page.config, store }), "other_tier", `${page.file} with ${tier}`);
+      await rejectsWith(unlockWithCode(CODES[tier], unlockArgs(page, { store })), "other_tier", `${page.file} with ${tier}`);
+      await assert.rejects(unlockWithCode(CODES[tier], unlockArgs(page)), (error) => error.needed === page.tier, `${page.file}: other_tier names the page's tier as needed`);
       const kept = await store.all();
       assert.equal(kept.length, 1, `${page.file}: the key of ${tier} is kept`);
       assert.equal(kept[0].tier, tier);
       assert.equal(kept[0].source, "code");
-      assert.equal(kept[0].site, page.config.site);
+      assert.equal(kept[0].site, siteData().site);
       assert.equal(kept[0].key.extractable, false);
       checked++;
     }
@@ -195,7 +289,7 @@ test("a code with one character changed is invalid_format", { skip: noSite }, as
     for (const index of [1, 6, 13, 27]) {
       const typo = tamper(code, index);
       throwsWith(() => parseCode(typo), "invalid_format", `${tier} code with character ${index} changed`);
-      await rejectsWith(unlockWithCode(typo, { payload: page.payload, config: page.config }), "invalid_format", typo);
+      await rejectsWith(unlockWithCode(typo, unlockArgs(page)), "invalid_format", typo);
     }
   }
 });
@@ -204,7 +298,7 @@ test("a code of the previous epoch gives old_code", { skip: noSite }, async (t) 
   if (Object.keys(OLD_CODES).length === 0) return t.skip("TOLLGATE_OLD_CODES is empty");
   for (const page of pages()) {
     for (const [tier, code] of Object.entries(OLD_CODES)) {
-      await rejectsWith(unlockWithCode(code, { payload: page.payload, config: page.config }), "old_code", `${page.file} with the old ${tier} code`);
+      await rejectsWith(unlockWithCode(code, unlockArgs(page)), "old_code", `${page.file} with the old ${tier} code`);
     }
   }
 });
@@ -212,9 +306,9 @@ test("a code of the previous epoch gives old_code", { skip: noSite }, async (t) 
 test("a well-formed code that no entry has is unknown_code; a license key needs the server", { skip: noSite }, async () => {
   const page = pages()[0];
   const unknown = formatCode(new Uint8Array(crypto.randomBytes(16)));
-  await rejectsWith(unlockWithCode(unknown, { payload: page.payload, config: page.config }), "unknown_code", unknown);
+  await rejectsWith(unlockWithCode(unknown, unlockArgs(page)), "unknown_code", unknown);
   const license = formatCode(new Uint8Array(crypto.randomBytes(16)), "license");
-  await rejectsWith(unlockWithCode(license, { payload: page.payload, config: { ...page.config, license_server: null } }), "license_key_needs_server", license);
+  await rejectsWith(unlockWithCode(license, unlockArgs(page, { siteData: { ...siteData(), license_server: null } })), "license_key_needs_server", license);
 });
 
 test("a payload opened under another chapter's path, site or epoch fails auth_failed", { skip: noSite }, async (t) => {
@@ -228,14 +322,14 @@ test("a payload opened under another chapter's path, site or epoch fails auth_fa
     t.diagnostic("the site has one sealed page: checking a made-up path instead");
   }
   await rejectsWith(open(page, tier, { path: page.path + "x/" }), "auth_failed", "a made-up path");
-  await rejectsWith(open(page, tier, { site: page.config.site + ".evil" }), "auth_failed", "another site id");
+  await rejectsWith(open(page, tier, { site: siteData().site + ".evil" }), "auth_failed", "another site id");
   await rejectsWith(open(page, tier, { payload: { ...page.payload, epoch: page.payload.epoch + 1 } }), "auth_failed", "another epoch");
   if (other) {
     // Page B's payload moved into page A: opened with A's path.
     const tierB = readableTiers(other)[0];
-    const { key, kid } = await unlockWithCode(CODES[tierB], { payload: other.payload, config: other.config });
+    const { key, kid } = await unlockWithCode(CODES[tierB], unlockArgs(other));
     await rejectsWith(
-      openChapter({ payload: other.payload, site: other.config.site, path: page.path, keys: new Map([[kid, key]]) }),
+      openChapter({ payload: other.payload, site: siteData().site, path: page.path, keys: new Map([[kid, key]]) }),
       "auth_failed",
       `${other.file}'s payload on ${page.path}`,
     );
@@ -260,7 +354,19 @@ test("a flipped byte of body.ct or of a wrapped key fails auth_failed", { skip: 
 
 test("no key for any wrap gives no_key", { skip: noSite }, async () => {
   const page = pages()[0];
-  await rejectsWith(openChapter({ payload: page.payload, site: page.config.site, path: page.path, keys: new Map() }), "no_key", "no keys");
+  await rejectsWith(openChapter({ payload: page.payload, site: siteData().site, path: page.path, keys: new Map() }), "no_key", "no keys");
+});
+
+test("site data of another deploy: a code whose tier has a wrap of another epoch is epoch_mismatch", { skip: noSite }, async () => {
+  const page = pages()[0];
+  const tier = readableTiers(page)[0];
+  // The same page as a deploy of the next epoch would have it, read with today's site data
+  // (a stale tollgate-site.js from the HTTP cache): the kids differ, the tier is there.
+  const wraps = page.payload.wraps.map((wrap) => ({ ...wrap, kid: "00".repeat(8) }));
+  const store = memoryKeyStore();
+  await rejectsWith(unlockWithCode(CODES[tier], unlockArgs({ ...page, payload: { ...page.payload, epoch: page.payload.epoch + 1, wraps } }, { store })), "epoch_mismatch", "a page of the next epoch");
+  assert.equal((await store.all()).length, 1, "the code's key is kept all the same");
+  await rejectsWith(unlockWithCode(CODES[tier], unlockArgs(page, { siteData: { ...siteData(), v: 2 } })), "unsupported", "site data of version 2");
 });
 
 // ------------------------------------------------- the worked example of FORMAT.md
@@ -269,20 +375,31 @@ const examplePath = path.join(here, "format-example.json");
 
 test("the worked example of docs/FORMAT.md opens to exactly its HTML", { skip: fs.existsSync(examplePath) ? false : "Tests/js/format-example.json does not exist yet" }, async () => {
   const example = JSON.parse(fs.readFileSync(examplePath, "utf8"));
-  for (const field of ["site", "path", "epoch", "tier", "code", "payload", "html"]) {
+  for (const field of ["site", "path", "epoch", "tier", "code", "payload", "site_data", "html"]) {
     assert.ok(field in example, `format-example.json has no "${field}"`);
   }
-  // The payload is the page's JSON text (or already parsed); the epoch a number or its decimal text.
-  const payload = typeof example.payload === "string" ? JSON.parse(example.payload) : example.payload;
+  // The payload and the site data are JSON texts (or already parsed); the epoch a number or
+  // its decimal text.
+  const parsed = (value) => (typeof value === "string" ? JSON.parse(value) : value);
+  const payload = parsed(example.payload);
+  const siteData = parsed(example.site_data);
   const exampleEpoch = Number(example.epoch);
   assert.equal(payload.epoch, exampleEpoch);
+  assert.ok(!("codes" in payload), "the payload has codes: they belong to the site data");
+  assert.equal(siteData.v, 1);
+  assert.equal(siteData.site, example.site);
+  assert.equal(siteData.epoch, exampleEpoch);
+  if (typeof example.site_data === "string") {
+    // assets/tollgate-site.js is `export default ` + this text + `;\n`, and imports to the same value.
+    const module = `export default ${example.site_data};\n`;
+    assert.deepEqual(await loadSiteData(`data:text/javascript;base64,${Buffer.from(module).toString("base64")}`), siteData);
+  }
   const code = parseCode(example.code);
   assert.equal(code.kind, "access");
   assert.equal(code.text, example.code);
   if ("code_secret_hex" in example) assert.equal(Buffer.from(code.secret).toString("hex"), example.code_secret_hex);
   if ("code_id" in example) assert.equal(await codeId(code.secret), example.code_id);
-  const config = { site: example.site, tier: example.tier, license_server: null, tiers: [], strings: {} };
-  const { key, kid, tier, epoch } = await unlockWithCode(example.code, { payload, config });
+  const { key, kid, tier, epoch } = await unlockWithCode(example.code, { payload, siteData, tier: example.tier });
   assert.equal(tier, example.tier);
   assert.equal(epoch, exampleEpoch);
   if ("kid" in example) assert.equal(kid, example.kid);
@@ -390,6 +507,15 @@ function sealHere({ site, path: chapter, epoch, tier, html }) {
     epoch,
     body: { nonce: bodyNonce.toString("base64"), ct: sealGCM(dataKey, bodyNonce, zlib.deflateRawSync(Buffer.from(html)), `tollgate/1\nbody\n${site}\n${chapter}\n${epoch}`) },
     wraps: [{ tier, kid, nonce: wrapNonce.toString("base64"), key: sealGCM(tierKey, wrapNonce, dataKey, `tollgate/1\nwrap\n${site}\n${chapter}\n${epoch}\n${kid}`) }],
+  };
+  const siteData = {
+    v: 1,
+    site,
+    epoch,
+    lang: "en",
+    license_server: null,
+    tiers: [{ id: tier, name: tier, checkout_url: null, includes: [] }],
+    strings: {},
     codes: [
       {
         id: crypto.createHash("sha256").update("tollgate/1 code-id").update(secret).digest().subarray(0, 8).toString("hex"),
@@ -402,25 +528,30 @@ function sealHere({ site, path: chapter, epoch, tier, html }) {
       { id: "0011223344556677", tier, epoch: epoch - 1 },
     ],
   };
-  return { payload, tierKey, kid, code: formatCode(new Uint8Array(secret)) };
+  return { payload, siteData, tierKey, kid, code: formatCode(new Uint8Array(secret)) };
 }
 
 test("a chapter sealed here with node:crypto opens, from its code and from its raw tier key", async () => {
   const html = "<h2 id=\"a\">Ünïcödé 中文</h2>\n<p>" + "Premium text. ".repeat(500) + "</p>\n";
   const sealed = sealHere({ site: "example.org/academy", path: "course/chapter/", epoch: 3, tier: "member", html });
-  const config = { site: "example.org/academy", tier: "member", license_server: null };
+  const { siteData } = sealed;
   const store = memoryKeyStore();
-  const unlocked = await unlockWithCode(sealed.code.toLowerCase(), { payload: sealed.payload, config, store });
+  const unlocked = await unlockWithCode(sealed.code.toLowerCase(), { payload: sealed.payload, siteData, tier: "member", store });
   assert.deepEqual([unlocked.tier, unlocked.epoch, unlocked.kid], ["member", 3, sealed.kid]);
   const [record] = await store.all();
   assert.deepEqual(Object.keys(record).sort(), ["epoch", "key", "kid", "site", "source", "tier"]);
-  const args = { payload: sealed.payload, site: config.site, path: "course/chapter/" };
+  const args = { payload: sealed.payload, site: siteData.site, path: "course/chapter/" };
   assert.equal(await openChapter({ ...args, keys: new Map([[sealed.kid, unlocked.key]]) }), html);
   const imported = await importTierKey(new Uint8Array(sealed.tierKey));
   assert.equal(imported.extractable, false);
   assert.equal(await openChapter({ ...args, keys: new Map([[sealed.kid, imported]]) }), html);
   // The envelope is bound to the site: the same code under another site id does not open.
-  const entry = sealed.payload.codes[0];
+  const entry = siteData.codes[0];
   await rejectsWith(keyFromCode(parseCode(sealed.code).secret, entry, "example.org"), "auth_failed", "another site id");
-  await rejectsWith(unlockWithCode(formatCode(new Uint8Array(16)), { payload: sealed.payload, config }), "unknown_code", "zero code");
+  await rejectsWith(unlockWithCode(formatCode(new Uint8Array(16)), { payload: sealed.payload, siteData }), "unknown_code", "zero code");
+  await rejectsWith(unlockWithCode(sealed.code, { payload: sealed.payload, siteData: { ...siteData, v: 2 } }), "unsupported", "site data v2");
+  await rejectsWith(unlockWithCode(sealed.code, { payload: sealed.payload, siteData: { ...siteData, site: "" } }), "corrupt", "site data without a site id");
+  // The site module as the build writes it imports to the same value.
+  const module = `export default ${JSON.stringify(siteData)};\n`;
+  assert.deepEqual(await loadSiteData(`data:text/javascript,${encodeURIComponent(module)}`), siteData);
 });
