@@ -32,18 +32,7 @@ public enum Pipeline {
         }
         for (number, step) in steps.enumerated() {
             let stepStart = ContinuousClock.now
-            let detail: String?
-            do {
-                detail = try step.run(&context)
-            } catch let list as DiagnosticList {
-                throw BuildFailure(step: step.name, diagnostics: list.items)
-            } catch let diagnostic as Diagnostic {
-                throw BuildFailure(step: step.name, diagnostics: [diagnostic])
-            } catch let failure as BuildFailure {
-                throw failure
-            } catch {
-                throw BuildFailure(step: step.name, diagnostics: [Diagnostic(file: nil, "\(error)")])
-            }
+            let detail = try step.perform(&context)
             let seconds = (ContinuousClock.now - stepStart).seconds
             progress("[\(number + 1)/\(steps.count)] \(step.name)\(detail.map { " (\($0))" } ?? "") \(Format.seconds(seconds))")
         }
@@ -92,13 +81,7 @@ public enum Pipeline {
         options.premium = .withhold
         var context = BuildContext(options: options)
         for (number, step) in leakCheckSteps.enumerated() {
-            do {
-                _ = try step.run(&context)
-            } catch let list as DiagnosticList {
-                throw BuildFailure(step: step.name, diagnostics: list.items)
-            } catch let diagnostic as Diagnostic {
-                throw BuildFailure(step: step.name, diagnostics: [diagnostic])
-            }
+            _ = try step.perform(&context)
             progress("[\(number + 1)/\(leakCheckSteps.count + 1)] \(step.name)")
         }
         return context
