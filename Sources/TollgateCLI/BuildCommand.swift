@@ -46,8 +46,8 @@ public struct BuildCommand: ParsableCommand {
             source: URL(fileURLWithPath: source), output: output.map { URL(fileURLWithPath: $0) },
             includeDrafts: drafts, baseURL: baseURL)
         options.premium = withholdPremium ? .withhold : .seal
-        options.missingKey = requireKey || Self.isCI(options.environment) ? .fail : .create
-        do {
+        options.missingKey = requireKey || MasterKeyLocator.isCI(options.environment) ? .fail : .create
+        try reportingFailures {
             let report = try Pipeline.build(options) { line in
                 if !quiet { print(line) }
             }
@@ -57,15 +57,6 @@ public struct BuildCommand: ParsableCommand {
             if !quiet {
                 print("Built \(report.pages) pages (\(report.chapters) chapters, \(report.premiumChapters) premium) and \(report.files - report.pages) other files into \(report.output.path) in \(String(format: "%.2f", report.seconds)) s")
             }
-        } catch let failure as BuildFailure {
-            FileHandle.standardError.write(Data((failure.description + "\n").utf8))
-            throw ExitCode.failure
         }
-    }
-
-    /// True when `CI` is set to anything but `false`/`0` (GitHub Actions, GitLab, … set `CI=true`).
-    static func isCI(_ environment: [String: String]) -> Bool {
-        guard let value = environment["CI"]?.lowercased(), !value.isEmpty else { return false }
-        return value != "false" && value != "0"
     }
 }

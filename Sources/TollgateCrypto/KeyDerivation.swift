@@ -29,21 +29,23 @@ enum KeyDerivation {
 package enum HKDF {
     package static func sha256(inputKey: SecretBytes, salt: [UInt8], info: [UInt8], length: Int = 32) -> SecretBytes {
         precondition(length > 0 && length <= 255 * 32)
-        let pseudoRandomKey = Sodium.hmacSHA256(key: salt, message: inputKey.bytes)
+        var inputBytes = inputKey.bytes
+        var pseudoRandomKey = Sodium.hmacSHA256(key: salt, message: inputBytes).bytes
         var output: [UInt8] = []
         var previous: [UInt8] = []
-        var counter: UInt8 = 1
-        while output.count < length {
-            let block = pseudoRandomKey.withUnsafeBytes { prk in
-                Sodium.hmacSHA256(key: Array(prk), message: previous + info + [counter])
-            }
-            previous = block.bytes
-            output += previous
-            counter += 1
-        }
         defer {
+            Sodium.wipe(&inputBytes)
+            Sodium.wipe(&pseudoRandomKey)
             Sodium.wipe(&output)
             Sodium.wipe(&previous)
+        }
+        var counter: UInt8 = 1
+        while output.count < length {
+            var message = previous + info + [counter]
+            previous = Sodium.hmacSHA256(key: pseudoRandomKey, message: message).bytes
+            Sodium.wipe(&message)
+            output += previous
+            counter += 1
         }
         return SecretBytes(copying: output.prefix(length))
     }

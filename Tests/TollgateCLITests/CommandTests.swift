@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+import TollgateSite
 import TollgateTestSupport
 
 @testable import TollgateCLI
@@ -26,7 +27,7 @@ struct CommandTests {
     }
 
     @Test("tollgate keys and check explain themselves; codes --help states the trade-off")
-    func keysAndCheckHelp() {
+    func keysAndCheckHelp() throws {
         let keys = TollgateCommand.helpMessage(for: KeysCommand.self, columns: 100)
         for subcommand in ["init", "rotate", "show", "codes"] { #expect(keys.contains(subcommand)) }
         #expect(keys.contains("TOLLGATE_MASTER_KEY"))
@@ -34,16 +35,18 @@ struct CommandTests {
         #expect(codes.contains("a shared code works for everyone who has it until the next"))
         let check = TollgateCommand.helpMessage(for: CheckCommand.self, columns: 100)
         #expect(check.contains("--leaks"))
-        _ = try? TollgateCommand.parseAsRoot(["check", "--leaks", "_site"])
+        let parsed = try #require(try TollgateCommand.parseAsRoot(["check", "--leaks", "_site"]) as? CheckCommand)
+        #expect(parsed.leaks == "_site")
+        #expect(parsed.source == ".")
     }
 
     @Test("CI=true (anything but false or 0) means a build must not create a key")
     func ciDetection() {
-        #expect(BuildCommand.isCI(["CI": "true"]))
-        #expect(BuildCommand.isCI(["CI": "1"]))
-        #expect(!BuildCommand.isCI(["CI": "false"]))
-        #expect(!BuildCommand.isCI(["CI": "0"]))
-        #expect(!BuildCommand.isCI([:]))
+        #expect(MasterKeyLocator.isCI(["CI": "true"]))
+        #expect(MasterKeyLocator.isCI(["CI": "1"]))
+        #expect(!MasterKeyLocator.isCI(["CI": "false"]))
+        #expect(!MasterKeyLocator.isCI(["CI": "0"]))
+        #expect(!MasterKeyLocator.isCI([:]))
     }
 
     @Test("a leak found by check --leaks exits non-zero")

@@ -93,10 +93,7 @@ struct ExternalReaderTests {
 
 /// Runs programs outside Swift for tests.
 enum ExternalTool {
-    static var isCI: Bool {
-        let value = ProcessInfo.processInfo.environment["CI"]?.lowercased() ?? ""
-        return !value.isEmpty && value != "false" && value != "0"
-    }
+    static var isCI: Bool { MasterKeyLocator.isCI(ProcessInfo.processInfo.environment) }
 
     /// True when every tool (and the Python module) is there; false to skip outside CI.
     /// - Throws: when something is missing in CI.

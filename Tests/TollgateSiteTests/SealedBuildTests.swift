@@ -141,7 +141,7 @@ struct SealedBuildTests {
         let built = try BuiltSite(Fixtures.valid("valid"))
         defer { built.site.remove() }
         let options = BuildOptions.fixture(source: built.site.root)
-        #expect(try Pipeline.checkLeaks(options, folder: built.output) == built.files.filter { !$0.hasSuffix(".svg") || true }.filter {
+        #expect(try Pipeline.checkLeaks(options, folder: built.output) == built.files.filter {
             LeakScanner.textExtensions.contains(($0 as NSString).pathExtension)
         }.count)
         try "{\"q\": \"Another CANARY premium sentence that explains borrowing in considerable and secret detail.\"}".write(

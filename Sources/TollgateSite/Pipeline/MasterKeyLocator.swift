@@ -6,6 +6,13 @@ public enum MasterKeyLocator {
     /// The environment variable that holds the master key in base64 (for CI).
     public static let environmentVariable = "TOLLGATE_MASTER_KEY"
 
+    /// True when `CI` is set to anything but `false`/`0` (GitHub Actions, GitLab, … set
+    /// `CI=true`): a premium build there must not create a key.
+    public static func isCI(_ environment: [String: String]) -> Bool {
+        guard let value = environment["CI"]?.lowercased(), !value.isEmpty else { return false }
+        return value != "false" && value != "0"
+    }
+
     /// Where a key came from, for messages (never the key).
     public enum Origin: Sendable, Equatable {
         case environment
