@@ -6,12 +6,18 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tollgate", targets: ["tollgate"]),
+        .executable(name: "tollgate-server", targets: ["tollgate-server"]),
         .library(name: "TollgateSite", targets: ["TollgateSite"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -33,12 +39,14 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
         .target(name: "TollgateMarkdown", dependencies: ["CCmarkGFM"]),
+        .target(name: "TollgateYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "TollgateCrypto", dependencies: ["CSodium", "CZlib"]),
         .target(
             name: "TollgateSite",
             dependencies: [
                 "TollgateMarkdown",
                 "TollgateCrypto",
+                "TollgateYAML",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -52,6 +60,23 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
+        .target(
+            name: "TollgateServer",
+            dependencies: [
+                "TollgateCrypto",
+                "TollgateYAML",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "tollgate-server", dependencies: ["TollgateServer"]),
         .target(name: "TollgateTestSupport", dependencies: ["TollgateSite", "TollgateCrypto"], path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateMarkdownTests", dependencies: ["TollgateMarkdown"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"], resources: [.copy("Fixtures")]),
@@ -61,6 +86,14 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateTestSupport"]),
+        .testTarget(
+            name: "TollgateServerTests",
+            dependencies: [
+                "TollgateServer",
+                "TollgateCrypto",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

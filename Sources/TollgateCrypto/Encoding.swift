@@ -1,6 +1,6 @@
 import Foundation
 
-/// Text encodings of the sealed format: lowercase hex and standard base64.
+/// Text encodings of the sealed format: lowercase hex, standard base64 and base64url.
 package enum Encoding {
     package static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
@@ -13,6 +13,14 @@ package enum Encoding {
     }
 
     package static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+
+    /// URL-safe base64 without padding (RFC 4648 §5), for tokens.
+    package static func base64URL(_ bytes: [UInt8]) -> String {
+        var text = Data(bytes).base64EncodedString()
+        text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        while text.hasSuffix("=") { text.removeLast() }
+        return text
+    }
 
     /// Decodes standard base64 (surrounding whitespace ignored).
     /// - Throws: ``CryptoError/invalidEncoding(_:)`` naming `what`.

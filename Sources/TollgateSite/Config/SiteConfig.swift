@@ -1,3 +1,4 @@
+import TollgateYAML
 import Foundation
 import TollgateMarkdown
 

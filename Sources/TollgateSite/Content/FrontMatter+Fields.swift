@@ -1,3 +1,4 @@
+import TollgateYAML
 import Foundation
 
 /// The fields of a Markdown file's front matter, read strictly.

@@ -5,11 +5,11 @@ import Yams
 ///
 /// Yams decodes `Codable` types but ignores unknown keys; Tollgate rejects them, with a
 /// "did you mean" for typos, and names the line of every value of the wrong type.
-final class YAMLObject {
-    let file: String
+package final class YAMLObject {
+    package let file: String
     private let mapping: Node.Mapping
     private let lineOffset: Int
-    private(set) var problems: [Diagnostic] = []
+    package private(set) var problems: [Diagnostic] = []
     private let what: String
 
     /// Parses `text` as a YAML mapping. An empty document is an empty mapping.
@@ -18,7 +18,7 @@ final class YAMLObject {
     ///   - lineOffset: added to YAML line numbers (front matter starts after the `---` line).
     ///   - what: how messages name this mapping, e.g. "front matter".
     /// - Throws: a ``Diagnostic`` when the YAML is invalid or not a mapping.
-    static func parse(_ text: String, file: String, lineOffset: Int = 0, what: String) throws -> YAMLObject {
+    package static func parse(_ text: String, file: String, lineOffset: Int = 0, what: String) throws -> YAMLObject {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -45,13 +45,13 @@ final class YAMLObject {
     }
 
     /// The line of the mapping itself.
-    var line: Int { (mapping.mark?.line ?? 1) + lineOffset }
+    package var line: Int { (mapping.mark?.line ?? 1) + lineOffset }
 
     /// The keys present, in document order.
-    var keys: [String] { mapping.keys.compactMap(\.string) }
+    package var keys: [String] { mapping.keys.compactMap(\.string) }
 
     /// Records an error for every key that is not in `allowed`.
-    func rejectUnknownKeys(allowed: [String]) {
+    package func rejectUnknownKeys(allowed: [String]) {
         for key in mapping.keys {
             let name = key.string ?? "\(key)"
             if !allowed.contains(name) {
@@ -61,17 +61,17 @@ final class YAMLObject {
     }
 
     /// Records an error at `key`'s line (or the mapping's).
-    func report(at key: String? = nil, _ message: String) {
+    package func report(at key: String? = nil, _ message: String) {
         let line = key.flatMap { self.node(for: $0)?.mark?.line }.map { $0 + lineOffset } ?? line
         problems.append(Diagnostic(file: file, line: line, message))
     }
 
     /// The line of `key`'s value, or of the mapping.
-    func line(of key: String) -> Int {
+    package func line(of key: String) -> Int {
         node(for: key)?.mark.map { $0.line + lineOffset } ?? line
     }
 
-    func string(_ key: String) -> String? {
+    package func string(_ key: String) -> String? {
         guard let node = value(key) else { return nil }
         guard case .scalar(let scalar) = node else {
             report(node, "'\(key)' in \(what) must be text")
@@ -80,7 +80,7 @@ final class YAMLObject {
         return scalar.string
     }
 
-    func int(_ key: String) -> Int? {
+    package func int(_ key: String) -> Int? {
         guard let text = string(key) else { return nil }
         guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
             report(at: key, "'\(key)' in \(what) must be a whole number, not '\(text)'")
@@ -89,7 +89,7 @@ final class YAMLObject {
         return number
     }
 
-    func bool(_ key: String) -> Bool? {
+    package func bool(_ key: String) -> Bool? {
         guard let text = string(key) else { return nil }
         switch text.lowercased() {
         case "true", "yes", "on": return true
@@ -101,7 +101,7 @@ final class YAMLObject {
     }
 
     /// A list of strings; a single string is a list of one.
-    func strings(_ key: String) -> [String]? {
+    package func strings(_ key: String) -> [String]? {
         guard let node = value(key) else { return nil }
         switch node {
         case .scalar(let scalar):
@@ -119,7 +119,7 @@ final class YAMLObject {
     }
 
     /// A nested mapping, read with the same strictness.
-    func object(_ key: String, what nestedWhat: String) -> YAMLObject? {
+    package func object(_ key: String, what nestedWhat: String) -> YAMLObject? {
         guard let node = value(key) else { return nil }
         guard case .mapping(let nested) = node else {
             report(node, "'\(key)' in \(what) must be a mapping of keys to values")
@@ -129,7 +129,7 @@ final class YAMLObject {
     }
 
     /// A list of nested mappings.
-    func objects(_ key: String, what nestedWhat: String) -> [YAMLObject]? {
+    package func objects(_ key: String, what nestedWhat: String) -> [YAMLObject]? {
         guard let node = value(key) else { return nil }
         guard case .sequence(let sequence) = node else {
             report(node, "'\(key)' in \(what) must be a list")
@@ -143,7 +143,7 @@ final class YAMLObject {
     }
 
     /// Every key of a mapping of strings to strings.
-    func stringMap(_ key: String) -> [(key: String, value: String, line: Int)]? {
+    package func stringMap(_ key: String) -> [(key: String, value: String, line: Int)]? {
         guard let node = value(key) else { return nil }
         guard case .mapping(let nested) = node else {
             report(node, "'\(key)' in \(what) must be a mapping of keys to text")
@@ -161,7 +161,7 @@ final class YAMLObject {
     }
 
     /// Problems of this mapping and every mapping read from it.
-    var allProblems: [Diagnostic] { problems + children.flatMap(\.allProblems) }
+    package var allProblems: [Diagnostic] { problems + children.flatMap(\.allProblems) }
 
     private var children: [YAMLObject] = []
 

@@ -1,0 +1,198 @@
+import Foundation
+import Hummingbird
+import TollgateCrypto
+
+/// `/v1/admin/…`: the command line's operations over HTTP, behind a bearer token.
+struct AdminController: Sendable {
+    let licensing: Licensing
+    let tokenDigest: [UInt8]?
+
+    init(licensing: Licensing, adminToken: String?) {
+        self.licensing = licensing
+        tokenDigest = adminToken.map { TollgateCrypto.sha256(Array($0.utf8)) }
+    }
+
+    func addRoutes(to router: Router<ServerRequestContext>) {
+        let admin = router.group("v1/admin").add(middleware: BearerCheck(digest: tokenDigest))
+        admin.post("licenses") { request, _ in try await issue(request) }
+        admin.get("licenses") { request, _ in try await list(request) }
+        admin.get("licenses/:id") { _, context in try await show(context.parameters.require("id")) }
+        admin.post("licenses/:id/revoke") { request, context in try await revoke(request, context.parameters.require("id")) }
+        admin.post("licenses/:id/extend") { request, context in try await extend(request, context.parameters.require("id")) }
+        admin.get("licenses/:id/devices") { _, context in try await devices(context.parameters.require("id")) }
+        admin.delete("licenses/:id/devices/:device") { _, context in
+            try await removeDevice(context.parameters.require("device"), of: context.parameters.require("id"))
+        }
+        admin.get("licenses/:id/key") { _, context in try await recoverKey(context.parameters.require("id")) }
+    }
+
+    struct IssueBody: Decodable {
+        let tiers: [String]
+        let email: String?
+        let expiresAt: String?
+        let deviceLimit: Int?
+        let note: String?
+        enum CodingKeys: String, CodingKey {
+            case tiers, email, note
+            case expiresAt = "expires_at"
+            case deviceLimit = "device_limit"
+        }
+    }
+
+    struct RevokeBody: Decodable {
+        let reason: String?
+    }
+
+    struct ExtendBody: Decodable {
+        let expiresAt: String?
+        let days: Int?
+        enum CodingKeys: String, CodingKey {
+            case days
+            case expiresAt = "expires_at"
+        }
+    }
+
+    private var limit: Int { licensing.configuration.bodyLimit }
+
+    func issue(_ request: Request) async throws -> Response {
+        let body = try await decodeBody(IssueBody.self, from: request, limit: limit)
+        let expiry = try body.expiresAt.map { text in
+            guard let date = parseDate(text) else { throw APIError.invalidField("expires_at", "'expires_at' must be a date like 2027-01-31 or 2027-01-31T00:00:00Z.") }
+            return date
+        }
+        let order = LicenseOrder(tiers: body.tiers, email: body.email, expiresAt: expiry, deviceLimit: body.deviceLimit, note: body.note, source: "admin")
+        let issued = try await mapping { try await licensing.issue(order) }
+        let (license, key) = issued[0]
+        return JSONValue.object(["license": licenseJSON(license, devicesInUse: 0), "license_key": .string(key.text)]).response(status: .created)
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        var filter = LicenseFilter()
+        if let status = query["status"].map(String.init) {
+            guard let parsed = LicenseStatus(rawValue: status) else {
+                throw APIError.invalidField("status", "'status' must be active, expired or revoked.")
+            }
+            filter.status = parsed
+        }
+        filter.email = query["email"].map(String.init)
+        if let limit = query["limit"].map(String.init) {
+            guard let number = Int(limit), (1...10_000).contains(number) else { throw APIError.invalidField("limit", "'limit' must be between 1 and 10000.") }
+            filter.limit = number
+        }
+        let licenses = try await licensing.store.licenses(filter)
+        return JSONValue.object(["licenses": .array(licenses.map { licenseJSON($0, devicesInUse: nil) })]).response()
+    }
+
+    func show(_ id: String) async throws -> Response {
+        let (license, devices) = try await mapping { (try await licensing.license(id), try await licensing.devices(id)) }
+        return JSONValue.object([
+            "license": licenseJSON(license, devicesInUse: devices.count), "devices": .array(devices.map(deviceJSON)),
+        ]).response()
+    }
+
+    func revoke(_ request: Request, _ id: String) async throws -> Response {
+        let body = try await decodeOptionalBody(RevokeBody.self, from: request) ?? RevokeBody(reason: nil)
+        let license = try await mapping { try await licensing.revoke(id, reason: body.reason) }
+        return JSONValue.object(["license": licenseJSON(license, devicesInUse: nil)]).response()
+    }
+
+    func extend(_ request: Request, _ id: String) async throws -> Response {
+        let body = try await decodeBody(ExtendBody.self, from: request, limit: limit)
+        let until: Date?
+        switch (body.expiresAt, body.days) {
+        case (let text?, nil):
+            guard let date = parseDate(text) else { throw APIError.invalidField("expires_at", "'expires_at' must be a date like 2027-01-31 or 2027-01-31T00:00:00Z.") }
+            until = date
+        case (nil, let days?):
+            guard (1...36500).contains(days) else { throw APIError.invalidField("days", "'days' must be between 1 and 36500.") }
+            let current = try await mapping { try await licensing.license(id) }
+            let start = max(current.expiresAt ?? licensing.now(), licensing.now())
+            until = start.addingTimeInterval(TimeInterval(days) * 86400)
+        case (nil, nil):
+            until = nil
+        default:
+            throw APIError.invalidField("days", "Give either 'expires_at' or 'days', not both.")
+        }
+        let license = try await mapping { try await licensing.extend(id, until: until) }
+        return JSONValue.object(["license": licenseJSON(license, devicesInUse: nil)]).response()
+    }
+
+    func devices(_ id: String) async throws -> Response {
+        let devices = try await mapping { try await licensing.devices(id) }
+        return JSONValue.object(["devices": .array(devices.map(deviceJSON))]).response()
+    }
+
+    func removeDevice(_ device: String, of id: String) async throws -> Response {
+        try await mapping { try await licensing.removeDevice(device, of: id) }
+        return JSONValue.object(["removed": true]).response()
+    }
+
+    func recoverKey(_ id: String) async throws -> Response {
+        let key = try await mapping { try await licensing.recoverKey(id) }
+        return JSONValue.object(["license_key": .string(key.text)]).response()
+    }
+
+    /// An empty body is no body; anything else must be valid.
+    private func decodeOptionalBody<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
+        let buffer = try await collectBody(of: request, limit: limit)
+        guard buffer.readableBytes > 0 else { return nil }
+        return try decodeJSON(type, from: Data(buffer.readableBytesView))
+    }
+
+    /// Runs `body`, turning a ``LicensingError`` into the matching API error.
+    private func mapping<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as LicensingError {
+            switch error {
+            case .invalid(let field, let message): throw APIError.invalidField(field, message)
+            case .notFound: throw APIError(.notFound, "not_found", error.description)
+            case .notRecoverable: throw APIError(.conflict, "key_not_recoverable", error.description)
+            }
+        }
+    }
+}
+
+/// `Authorization: Bearer <token>`, compared in constant time (as SHA-256 digests, so the
+/// comparison does not depend on the token's length either).
+struct BearerCheck: RouterMiddleware {
+    let digest: [UInt8]?
+
+    func handle(_ request: Request, context: ServerRequestContext, next: (Request, ServerRequestContext) async throws -> Response) async throws -> Response {
+        guard let digest else {
+            throw APIError(.serviceUnavailable, "admin_disabled", "The admin API is off: set TOLLGATE_ADMIN_TOKEN to turn it on.")
+        }
+        let header = request.headers[.authorization] ?? ""
+        let prefix = "Bearer "
+        let given = header.hasPrefix(prefix) ? String(header.dropFirst(prefix.count)) : ""
+        guard constantTimeEqual(TollgateCrypto.sha256(Array(given.utf8)), digest) else {
+            throw APIError(.unauthorized, "unauthorized", "Send the admin token as 'Authorization: Bearer <token>'.", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        return try await next(request, context)
+    }
+}
+
+/// A license as the admin API shows it (no key, no hash).
+func licenseJSON(_ license: License, devicesInUse: Int?) -> JSONValue {
+    var object: [String: JSONValue] = [
+        "id": .string(license.id), "email": .optional(license.email), "tiers": .array(license.tiers.map { .string($0) }),
+        "status": .string(license.status.rawValue), "reason": .optional(license.reason),
+        "expires_at": .optional(license.expiresAt.map(rfc3339)), "device_limit": .int(license.deviceLimit),
+        "created_at": .string(rfc3339(license.createdAt)), "updated_at": .string(rfc3339(license.updatedAt)),
+        "source": .string(license.source), "note": .optional(license.note),
+    ]
+    if let devicesInUse { object["devices_in_use"] = .int(devicesInUse) }
+    return .object(object)
+}
+
+/// A device as the admin API shows it (no token, no hash).
+func deviceJSON(_ device: Device) -> JSONValue {
+    .object(["id": .string(device.id), "created_at": .string(rfc3339(device.createdAt)), "last_seen_at": .string(rfc3339(device.lastSeenAt))])
+}
+
+/// `2027-01-31` (midnight UTC) or an RFC 3339 time.
+func parseDate(_ text: String) -> Date? {
+    if let date = try? Date(text, strategy: .iso8601) { return date }
+    return try? Date(text + "T00:00:00Z", strategy: .iso8601)
+}

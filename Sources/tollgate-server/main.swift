@@ -1,0 +1,3 @@
+import TollgateServer
+
+await ServerCommand.run()
