@@ -26,6 +26,9 @@ public struct BuildCommand: ParsableCommand {
     @Option(name: .customLong("base-url"), help: "Serve from this URL instead of site.yml's base_url (e.g. http://127.0.0.1:8000).")
     var baseURL: String?
 
+    @Option(name: .customLong("license-server"), help: "Unlock through this license server instead of site.yml's license_server (e.g. http://127.0.0.1:8787).")
+    var licenseServer: String?
+
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
@@ -45,6 +48,7 @@ public struct BuildCommand: ParsableCommand {
         var options = BuildOptions(
             source: URL(fileURLWithPath: source), output: output.map { URL(fileURLWithPath: $0) },
             includeDrafts: drafts, baseURL: baseURL)
+        options.licenseServer = licenseServer
         options.premium = withholdPremium ? .withhold : .seal
         options.missingKey = requireKey || MasterKeyLocator.isCI(options.environment) ? .fail : .create
         try reportingFailures {

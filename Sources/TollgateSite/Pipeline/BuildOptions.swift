@@ -11,6 +11,9 @@ public struct BuildOptions: Sendable {
     public var includeDrafts: Bool
     /// Serve the site from this URL instead of `site.yml`'s `base_url` (e.g. for a preview).
     public var baseURL: String?
+    /// Unlock through this license server instead of `site.yml`'s `license_server` (a preview
+    /// against a local `tollgate-server`).
+    public var licenseServer: String?
     /// How premium parts leave the build: sealed (the default) or left out entirely.
     public var premium: PremiumHandling = .seal
     /// What to do when premium chapters need the master key and there is none.

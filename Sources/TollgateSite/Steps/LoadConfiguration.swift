@@ -34,6 +34,14 @@ extension BuildStep {
             }
             config.baseURL = url
         }
+        if let override = context.options.licenseServer {
+            var url = override
+            while url.hasSuffix("/") { url.removeLast() }
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), URLComponents(string: url)?.host != nil else {
+                throw Diagnostic(file: nil, "--license-server must be an absolute http(s) URL, not '\(override)'")
+            }
+            config.licenseServer = url
+        }
         context.config = config
         context.theme = theme
         context.strings = try StringsTable.make(language: config.language, overrides: config.strings)
