@@ -39,8 +39,10 @@ public final class SQLiteLicenseStore: LicenseStore {
         let threadPool = NIOThreadPool(numberOfThreads: max(2, readerCount + 1))
         threadPool.start()
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+        var opened: [SQLiteConnection] = []
         do {
             let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
+            opened.append(writer)
             _ = try await writer.rows("PRAGMA journal_mode=WAL")
             _ = try await writer.rows("PRAGMA synchronous=FULL")
             _ = try await writer.rows("PRAGMA foreign_keys=ON")
@@ -48,11 +50,13 @@ public final class SQLiteLicenseStore: LicenseStore {
             var readers: [SQLiteConnection] = []
             for _ in 0..<max(1, readerCount) {
                 let reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
+                opened.append(reader)
                 _ = try await reader.rows("PRAGMA query_only=1")
                 readers.append(reader)
             }
             return SQLiteLicenseStore(path: path, threadPool: threadPool, writer: writer, readers: readers)
         } catch {
+            for connection in opened { try? await connection.close() }
             try? await threadPool.shutdownGracefully()
             throw StoreError("cannot open the database \(path): \(error)")
         }
