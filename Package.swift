@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "TollgateServer",
                 "TollgateCrypto",
+                "TollgateTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

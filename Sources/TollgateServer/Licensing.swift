@@ -193,6 +193,9 @@ public struct Licensing: Sendable {
         if let email = order.email, !(email.contains("@") && email.count <= 254 && !email.contains(where: \.isWhitespace)) {
             throw .invalid(field: "email", message: "'\(email)' is not an email address")
         }
+        if let expiry = order.expiresAt, expiry <= now() {
+            throw .invalid(field: "expires_at", message: "the expiry \(rfc3339(expiry)) is in the past")
+        }
         if let note = order.note, note.count > 1000 {
             throw .invalid(field: "note", message: "the note is longer than 1000 characters")
         }

@@ -107,6 +107,15 @@ struct AdminAPITests {
         server.clock.advance(120)
         try await server.test { client in
             #expect(try await client.unlock(key).errorCode == "expired")
+            // Past its expiry, a license is expired everywhere: shown, listed and filtered so.
+            let shown = try await client.admin(.get, "/v1/admin/licenses/\(license.id)")
+            #expect((shown.json["license"] as? [String: Any])?["status"] as? String == "expired")
+            let expiredList = try await client.admin(.get, "/v1/admin/licenses?status=expired")
+            #expect((expiredList.json["licenses"] as? [[String: Any]])?.map { $0["id"] as? String } == [license.id])
+            let activeList = try await client.admin(.get, "/v1/admin/licenses?status=active")
+            #expect((activeList.json["licenses"] as? [Any])?.isEmpty == true)
+            let past = try await client.admin(.post, "/v1/admin/licenses", #"{"tiers": ["pro"], "expires_at": "2020-01-01"}"#)
+            #expect(past.error["field"] as? String == "expires_at")
             let extended = try await client.admin(.post, "/v1/admin/licenses/\(license.id)/extend", #"{"days": 1}"#)
             #expect(extended.status == .ok)
             #expect(try await client.unlock(key).status == .ok)

@@ -90,6 +90,14 @@ struct SQLiteStoreTests {
         let device = try #require(try await second.deviceLookup(tokenHash: server.authority.lookupHash(ofDeviceToken: token)))
         #expect(device.license.id == license.id)
         #expect(try await second.integrityCheck() == "ok")
+        let later = Date(timeIntervalSince1970: 1_950_000_000)
+        var server2 = server
+        server2.store = second
+        let (expiring, _) = try await server2.issue(expiresAt: Date(timeIntervalSince1970: 1_900_000_000))
+        #expect(try await second.licenses(LicenseFilter(status: .expired, now: later)).map(\.id) == [expiring.id])
+        #expect(try await second.licenses(LicenseFilter(status: .active, now: later)).isEmpty)
+        #expect(try await second.licenses(LicenseFilter(status: .active, now: server.clock.now)).map(\.id) == [expiring.id])
+        #expect(try await second.licenses(LicenseFilter(status: .revoked, now: later)).map(\.id) == [license.id])
         try await second.close()
     }
 

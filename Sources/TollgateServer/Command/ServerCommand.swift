@@ -168,7 +168,7 @@ struct LicenseCommand: AsyncParsableCommand {
                 let order = LicenseOrder(tiers: tiers, email: email, expiresAt: expiry, deviceLimit: devices, note: note, source: "cli")
                 let issued = try await licensing.issue(order, count: count)
                 if json {
-                    printJSON(.array(issued.map { .object(["license": licenseJSON($0.license, devicesInUse: 0), "license_key": .string($0.key.text)]) }))
+                    printJSON(.array(issued.map { .object(["license": licenseJSON($0.license, devicesInUse: 0, now: licensing.now()), "license_key": .string($0.key.text)]) }))
                 } else {
                     print(issued.map(\.key.text).joined(separator: "\n"))
                     let first = issued[0].license
@@ -195,9 +195,9 @@ struct LicenseCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.withLicensing { licensing in
-                let licenses = try await licensing.store.licenses(LicenseFilter(status: status, email: email, limit: limit))
+                let licenses = try await licensing.store.licenses(LicenseFilter(status: status, email: email, limit: limit, now: licensing.now()))
                 if json {
-                    printJSON(.array(licenses.map { licenseJSON($0, devicesInUse: nil) }))
+                    printJSON(.array(licenses.map { licenseJSON($0, devicesInUse: nil, now: licensing.now()) }))
                     return
                 }
                 for license in licenses {
@@ -223,7 +223,7 @@ struct LicenseCommand: AsyncParsableCommand {
                 let license = try await licensing.license(id)
                 let devices = try await licensing.devices(id)
                 if json {
-                    printJSON(.object(["license": licenseJSON(license, devicesInUse: devices.count), "devices": .array(devices.map(deviceJSON))]))
+                    printJSON(.object(["license": licenseJSON(license, devicesInUse: devices.count, now: licensing.now()), "devices": .array(devices.map(deviceJSON))]))
                     return
                 }
                 let status = license.effectiveStatus(at: licensing.now())

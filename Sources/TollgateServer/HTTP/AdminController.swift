@@ -63,12 +63,12 @@ struct AdminController: Sendable {
         let order = LicenseOrder(tiers: body.tiers, email: body.email, expiresAt: expiry, deviceLimit: body.deviceLimit, note: body.note, source: "admin")
         let issued = try await mapping { try await licensing.issue(order) }
         let (license, key) = issued[0]
-        return JSONValue.object(["license": licenseJSON(license, devicesInUse: 0), "license_key": .string(key.text)]).response(status: .created)
+        return JSONValue.object(["license": licenseJSON(license, devicesInUse: 0, now: licensing.now()), "license_key": .string(key.text)]).response(status: .created)
     }
 
     func list(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
-        var filter = LicenseFilter()
+        var filter = LicenseFilter(now: licensing.now())
         if let status = query["status"].map(String.init) {
             guard let parsed = LicenseStatus(rawValue: status) else {
                 throw APIError.invalidField("status", "'status' must be active, expired or revoked.")
@@ -81,20 +81,20 @@ struct AdminController: Sendable {
             filter.limit = number
         }
         let licenses = try await licensing.store.licenses(filter)
-        return JSONValue.object(["licenses": .array(licenses.map { licenseJSON($0, devicesInUse: nil) })]).response()
+        return JSONValue.object(["licenses": .array(licenses.map { licenseJSON($0, devicesInUse: nil, now: licensing.now()) })]).response()
     }
 
     func show(_ id: String) async throws -> Response {
         let (license, devices) = try await mapping { (try await licensing.license(id), try await licensing.devices(id)) }
         return JSONValue.object([
-            "license": licenseJSON(license, devicesInUse: devices.count), "devices": .array(devices.map(deviceJSON)),
+            "license": licenseJSON(license, devicesInUse: devices.count, now: licensing.now()), "devices": .array(devices.map(deviceJSON)),
         ]).response()
     }
 
     func revoke(_ request: Request, _ id: String) async throws -> Response {
         let body = try await decodeOptionalBody(RevokeBody.self, from: request) ?? RevokeBody(reason: nil)
         let license = try await mapping { try await licensing.revoke(id, reason: body.reason) }
-        return JSONValue.object(["license": licenseJSON(license, devicesInUse: nil)]).response()
+        return JSONValue.object(["license": licenseJSON(license, devicesInUse: nil, now: licensing.now())]).response()
     }
 
     func extend(_ request: Request, _ id: String) async throws -> Response {
@@ -115,7 +115,7 @@ struct AdminController: Sendable {
             throw APIError.invalidField("days", "Give either 'expires_at' or 'days', not both.")
         }
         let license = try await mapping { try await licensing.extend(id, until: until) }
-        return JSONValue.object(["license": licenseJSON(license, devicesInUse: nil)]).response()
+        return JSONValue.object(["license": licenseJSON(license, devicesInUse: nil, now: licensing.now())]).response()
     }
 
     func devices(_ id: String) async throws -> Response {
@@ -174,10 +174,10 @@ struct BearerCheck: RouterMiddleware {
 }
 
 /// A license as the admin API shows it (no key, no hash).
-func licenseJSON(_ license: License, devicesInUse: Int?) -> JSONValue {
+func licenseJSON(_ license: License, devicesInUse: Int?, now: Date) -> JSONValue {
     var object: [String: JSONValue] = [
         "id": .string(license.id), "email": .optional(license.email), "tiers": .array(license.tiers.map { .string($0) }),
-        "status": .string(license.status.rawValue), "reason": .optional(license.reason),
+        "status": .string(license.effectiveStatus(at: now).rawValue), "reason": .optional(license.reason),
         "expires_at": .optional(license.expiresAt.map(rfc3339)), "device_limit": .int(license.deviceLimit),
         "created_at": .string(rfc3339(license.createdAt)), "updated_at": .string(rfc3339(license.updatedAt)),
         "source": .string(license.source), "note": .optional(license.note),

@@ -28,7 +28,7 @@ public actor InMemoryLicenseStore: LicenseStore {
 
     public func licenses(_ filter: LicenseFilter) -> [License] {
         order.reversed().lazy.compactMap { self.licensesByID[$0] }
-            .filter { filter.status == nil || $0.status == filter.status }
+            .filter { filter.status == nil || $0.effectiveStatus(at: filter.now) == filter.status }
             .filter { filter.email == nil || $0.email?.lowercased() == filter.email?.lowercased() }
             .prefix(filter.limit).map { $0 }
     }

@@ -32,16 +32,19 @@ public enum Activation: Sendable, Equatable {
 
 /// Which licenses to list, newest first.
 public struct LicenseFilter: Sendable {
-    /// Only licenses put in this state.
+    /// Only licenses in this state as of ``now`` (an active license past its expiry is expired).
     public var status: LicenseStatus?
+    /// The time ``status`` is judged at.
+    public var now: Date
     /// Only licenses of this email (exact, case-insensitive).
     public var email: String?
     /// At most this many.
     public var limit: Int
 
     /// A filter; everything by default, up to 1,000.
-    public init(status: LicenseStatus? = nil, email: String? = nil, limit: Int = 1000) {
+    public init(status: LicenseStatus? = nil, email: String? = nil, limit: Int = 1000, now: Date = Date()) {
         self.status = status
+        self.now = now
         self.email = email
         self.limit = limit
     }

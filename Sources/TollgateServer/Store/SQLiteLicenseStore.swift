@@ -118,9 +118,17 @@ public final class SQLiteLicenseStore: LicenseStore {
     public func licenses(_ filter: LicenseFilter) async throws -> [License] {
         var sql = "SELECT * FROM licenses WHERE 1"
         var binds: [SQLiteData] = []
-        if let status = filter.status {
-            sql += " AND status = ?"
-            binds.append(.text(status.rawValue))
+        switch filter.status {
+        case .active?:
+            sql += " AND status = 'active' AND (expires_at IS NULL OR expires_at > ?)"
+            binds.append(.integer(filter.now.unixSeconds))
+        case .expired?:
+            sql += " AND (status = 'expired' OR (status = 'active' AND expires_at <= ?))"
+            binds.append(.integer(filter.now.unixSeconds))
+        case .revoked?:
+            sql += " AND status = 'revoked'"
+        case nil:
+            break
         }
         if let email = filter.email {
             sql += " AND email = ? COLLATE NOCASE"

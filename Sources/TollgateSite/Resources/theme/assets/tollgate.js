@@ -3,8 +3,10 @@
  *
  * The sealed format is docs/FORMAT.md (version 1). This module only *uses* keys:
  * AES-256-GCM, SHA-256, HKDF-SHA-256 (WebCrypto) and raw DEFLATE (DecompressionStream).
- * Nothing here sends a network request, and nothing stores a code or raw key bytes:
- * tier keys live in IndexedDB as non-extractable CryptoKeys.
+ * Nothing stores a code, a license key or raw key bytes: tier keys live in IndexedDB as
+ * non-extractable CryptoKeys. The only requests it sends go to the site's license server
+ * (docs/server.md), when the site names one and a reader types a license key or holds a
+ * device token.
  *
  * What a chapter page carries is its own: #tollgate-sealed (body and wraps) and the
  * chapter's tier (`data-tier` of #tollgate-unlock). What every page shares, the site data
@@ -21,7 +23,9 @@
 /**
  * An error the reader can be told about. `code` is one of:
  * "invalid_format", "unknown_code", "old_code", "other_tier", "license_key_needs_server",
- * "epoch_mismatch", "no_key", "auth_failed", "corrupt", "unsupported", "not_in_site".
+ * "epoch_mismatch", "no_key", "auth_failed", "corrupt", "unsupported", "not_in_site";
+ * from the license server: "malformed_license_key", "unknown_license", "unknown_device",
+ * "revoked", "expired", "device_limit", "rate_limited", "server_unreachable", "server_error".
  */
 export class TollgateError extends Error {
   constructor(code, message, details = {}) {
@@ -112,16 +116,19 @@ function grouped(chars) {
  * @param {string} text
  * @returns {{kind: "access"|"license", text: string, secret: Uint8Array}} `text` is the
  *   normalized grouped form (`CABC-DEFG-…`), `secret` the 16 bytes.
- * @throws {TollgateError} code "invalid_format" for anything that is not a well-formed code.
+ * @throws {TollgateError} code "invalid_format" for anything that is not a well-formed code;
+ *   its `kind` tells what the first letter announced ("access", "license" or undefined).
  */
 export function parseCode(text) {
-  const invalid = (why) => new TollgateError("invalid_format", `not a code: ${why}`);
+  let kind;
+  const invalid = (why) => new TollgateError("invalid_format", `not a code: ${why}`, { kind });
   if (typeof text !== "string") throw invalid("not text");
   const chars = text
     .toUpperCase()
     .replace(/[\s\-\u2010-\u2015\u2212]/g, "")
     .replace(/O/g, "0")
     .replace(/[IL]/g, "1");
+  kind = KIND_OF_PREFIX[chars[0]];
   if (chars.length !== CODE_LENGTH) throw invalid(`${chars.length} characters instead of ${CODE_LENGTH}`);
   const values = [];
   for (const ch of chars) {
@@ -129,7 +136,6 @@ export function parseCode(text) {
     if (v < 0) throw invalid("a character outside the alphabet");
     values.push(v);
   }
-  const kind = KIND_OF_PREFIX[chars[0]];
   if (!kind) throw invalid("the first letter is neither C nor K");
   if (checkValue(values.slice(0, CODE_LENGTH - 1)) !== values[CODE_LENGTH - 1]) {
     throw invalid("wrong check character");
@@ -404,14 +410,14 @@ export async function openChapter(args) {
 
 /*
  * A key source turns what a reader typed into tier keys. Its shape:
- *   name                  the record's `source` ("code")
+ *   name                  the records' `source` ("code", "license")
  *   accepts(code)         whether it reads this parsed code (`parseCode`'s result)
  *   unlock(code)          → Promise<KeyRecord[]>, or throws a TollgateError
- *   refresh()             → Promise<KeyRecord[]>: keys it can get again without asking
- *   signOut()             → Promise<void>: forget whatever it keeps besides the keys
+ *   refresh(payload)      → Promise<KeyRecord[]>: keys it can get again without asking, for
+ *                           a page (#tollgate-sealed) that no kept key opens
+ *   signOut()             → Promise<void>: forget whatever it keeps (its keys included)
  * A KeyRecord is {kid, tier, epoch, site, source, key: CryptoKey}: what IndexedDB keeps.
- * This version has one source, access codes. The license server is a second source,
- * added to `keySources` when it exists.
+ * The caller stores the records a source returns; a source only reads and removes.
  */
 
 /** The access-code source: opens a code's envelope from the site data's `codes`. */
@@ -437,38 +443,198 @@ export function accessCodeSource({ siteData }) {
   };
 }
 
-/** The key sources of a site, in the order they are asked. */
-export function keySources({ siteData }) {
-  return [accessCodeSource({ siteData })];
+const SERVER_TIMEOUT_MS = 15000;
+const SERVER_ERRORS = new Set(["malformed_license_key", "unknown_license", "unknown_device", "revoked", "expired", "device_limit", "rate_limited"]);
+/** Refresh errors after which the device token is worth nothing: forget it and its keys. */
+const SESSION_ENDING_ERRORS = new Set(["unknown_device", "revoked", "expired"]);
+const DEVICE_STATE = "device";
+
+const defaultFetch = (...args) => globalThis.fetch(...args);
+
+/** 16 random bytes, base64url without padding: 22 characters of `A–Z a–z 0–9 _ -`. */
+function randomDeviceId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Seconds to wait from a 429: the Retry-After header (delay-seconds), else the body's `retry_after`. */
+function retryAfterSeconds(header, fromBody) {
+  let seconds = null;
+  if (typeof header === "string" && /^\s*\d+\s*$/.test(header)) seconds = Number(header);
+  else if (typeof fromBody === "number" && Number.isFinite(fromBody) && fromBody >= 0) seconds = fromBody;
+  return seconds === null ? null : Math.max(1, Math.ceil(seconds));
+}
+
+/** The TollgateError of a non-2xx answer `{"error": {"code", …}}` (docs/server.md). */
+function serverError(response, answer) {
+  const error = answer && answer.error && typeof answer.error === "object" ? answer.error : {};
+  let code = SERVER_ERRORS.has(error.code) ? error.code : "server_error";
+  if (code === "server_error" && response.status === 429) code = "rate_limited";
+  return new TollgateError(code, `the license server answered ${response.status} ${String(error.code || "")}`.trim(), {
+    status: response.status,
+    reason: error.reason,
+    expiresAt: error.expires_at,
+    renewURL: error.renew_url,
+    inUse: error.devices_in_use,
+    limit: error.device_limit,
+    retryAfter: retryAfterSeconds(response.headers.get("Retry-After"), error.retry_after),
+  });
 }
 
 /**
- * Unlocks with what a reader typed: reads the code, opens its envelope, stores the key
- * (in `store`, when given) and tells what it unlocked.
- * @param {string} text the code as typed
- * @param {{payload: object, siteData: object, tier?: string, store?: {put(record): Promise<void>}}} page
+ * POSTs `body` as JSON and resolves to the JSON answer of a 2xx response.
+ * @throws {TollgateError} "server_unreachable" (no answer within `timeoutMs`, a network or
+ *   CORS failure), or the server's error (`serverError`).
+ */
+async function postJSON(fetch, url, body, timeoutMs) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let response;
+  let answer;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      mode: "cors",
+      credentials: "omit",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      signal: controller.signal,
+    });
+    answer = await response.json().catch(() => null);
+  } catch (error) {
+    throw new TollgateError("server_unreachable", `no answer from ${url}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!response.ok) throw serverError(response, answer);
+  return answer;
+}
+
+/** The key records of an unlock result (`{keys: [{tier, epoch, kid, key}], device_token, …}`). */
+async function recordsOfUnlockResult(answer, site) {
+  const malformed = (cause) => new TollgateError("server_error", "the license server's answer is malformed", { cause });
+  if (!answer || !Array.isArray(answer.keys) || typeof answer.device_token !== "string" || answer.device_token === "") {
+    throw malformed();
+  }
+  return Promise.all(
+    answer.keys.map(async (entry) => {
+      if (!entry || typeof entry.tier !== "string" || !Number.isInteger(entry.epoch) || !/^[0-9a-f]{16}$/.test(entry.kid)) {
+        throw malformed();
+      }
+      let key;
+      try {
+        const bytes = fromBase64(entry.key, 32, "a tier key from the license server");
+        key = await importTierKey(bytes);
+        bytes.fill(0);
+      } catch (error) {
+        throw malformed(error);
+      }
+      return { kid: entry.kid, tier: entry.tier, epoch: entry.epoch, site, source: "license", key };
+    }),
+  );
+}
+
+/**
+ * The license-server source (docs/server.md): exchanges a license key for the tier keys of
+ * its license, and keeps the device token (never the license key) to get them again after
+ * a rotation without asking. The device id, made once per browser, and the token are kept
+ * in `store`'s state records: `{name: "device", id}` and
+ * `{name: "session <server>", server, token, tiers}`.
+ * @param {{siteData: object, store: object, fetch?: Function, timeoutMs?: number}} options
+ *   `siteData.license_server` is the server's base URL; `store` a key store
+ *   (`openKeyStore`, `memoryKeyStore`); `fetch` the WebIDL fetch (a test double in Node).
+ * @returns {{name: "license", accepts, unlock, refresh, signOut}} a key source
+ */
+export function licenseServerSource({ siteData, store, fetch = defaultFetch, timeoutMs = SERVER_TIMEOUT_MS }) {
+  const server = String(siteData.license_server).replace(/\/+$/, "");
+  const sessionName = `session ${server}`;
+  const post = (path, body) => postJSON(fetch, `${server}${path}`, body, timeoutMs);
+  const licenseKids = async () =>
+    (await store.all()).filter((r) => r && r.source === "license" && r.site === siteData.site).map((r) => r.kid);
+
+  /** Keeps the token of an unlock result and drops the license keys it no longer lists. */
+  async function keep(answer) {
+    const records = await recordsOfUnlockResult(answer, siteData.site);
+    const fresh = new Set(records.map((r) => r.kid));
+    await store.remove((await licenseKids()).filter((kid) => !fresh.has(kid)));
+    await store.putState({ name: sessionName, server, token: answer.device_token, tiers: [...new Set(records.map((r) => r.tier))] });
+    return records;
+  }
+
+  async function forget() {
+    await store.remove(await licenseKids());
+    await store.removeState(sessionName);
+  }
+
+  const signOutToken = (token) => post("/v1/signout", { device_token: token }).catch(() => {});
+
+  return {
+    name: "license",
+    accepts: (code) => code.kind === "license",
+    async unlock(code) {
+      const device = await store.keepState({ name: DEVICE_STATE, id: randomDeviceId() });
+      const previous = await store.getState(sessionName);
+      const answer = await post("/v1/unlock", { license_key: code.text, device_id: device.id });
+      const records = await keep(answer);
+      // Another license was signed in here: free its device slot (best effort).
+      if (previous && previous.token !== answer.device_token) signOutToken(previous.token);
+      return records;
+    },
+    async refresh(payload) {
+      const session = await store.getState(sessionName);
+      if (!session || !payload.wraps.some((wrap) => (session.tiers || []).includes(wrap.tier))) return [];
+      try {
+        return await keep(await post("/v1/refresh", { device_token: session.token }));
+      } catch (error) {
+        if (SESSION_ENDING_ERRORS.has(error.code)) await forget();
+        throw error;
+      }
+    },
+    async signOut() {
+      const session = await store.getState(sessionName);
+      if (session) await signOutToken(session.token);
+      await forget();
+    },
+  };
+}
+
+/**
+ * The key sources of a site, in the order they are asked: access codes, then the license
+ * server when the site data names one.
+ * @param {{siteData: object, store?: object, fetch?: Function}} options
+ */
+export function keySources({ siteData, store = memoryKeyStore(), fetch = defaultFetch }) {
+  const sources = [accessCodeSource({ siteData })];
+  if (siteData.license_server) sources.push(licenseServerSource({ siteData, store, fetch }));
+  return sources;
+}
+
+/**
+ * Unlocks with what a reader typed: reads the code or license key, gets its keys from
+ * the source that reads it, stores them in `store` and tells what it unlocked.
+ * @param {string} text the code or license key as typed
+ * @param {{payload: object, siteData: object, tier?: string, store?: object, fetch?: Function}} page
  *   `payload` is the page's #tollgate-sealed, `siteData` the site data (`loadSiteData`),
- *   `tier` the chapter's own tier (`readPageData`; by default the first wrap's tier).
+ *   `tier` the chapter's own tier (`readPageData`; by default the first wrap's tier),
+ *   `store` a key store (by default one in memory), `fetch` for the license server.
  * @returns {Promise<{tier: string, epoch: number, kid: string, key: CryptoKey, records: object[]}>}
  * @throws {TollgateError} "invalid_format", "unknown_code", "old_code" (a code of a past
- *   epoch), "other_tier" (a valid code whose tier has no wrap on this page: its key is
- *   stored all the same, and the error carries `tier`, `needed` and `records`),
- *   "epoch_mismatch" (the code's tier has a wrap here, but of another epoch: a page of an
- *   older or newer deploy than the site data; the key is stored, reloading the page helps),
- *   "license_key_needs_server", "auth_failed".
+ *   epoch), "other_tier" (a valid code or license whose tiers have no wrap on this page:
+ *   its keys are stored all the same, and the error carries `tier`, `needed`, `source` and
+ *   `records`), "epoch_mismatch" (the code's tier has a wrap here, but of another epoch: a
+ *   page of an older or newer deploy than the site data; the key is stored, reloading the
+ *   page helps), "license_key_needs_server", "auth_failed", and the license server's errors.
  */
-export async function unlockWithCode(text, { payload, siteData, tier = null, store = null }) {
+export async function unlockWithCode(text, { payload, siteData, tier = null, store = memoryKeyStore(), fetch = defaultFetch }) {
   checkPayload(payload);
   checkSiteData(siteData);
   const code = parseCode(text);
-  const source = keySources({ siteData }).find((s) => s.accepts(code));
+  const source = keySources({ siteData, store, fetch }).find((s) => s.accepts(code));
   if (!source) {
     throw new TollgateError("license_key_needs_server", "a license key, and no source here reads license keys");
   }
   const records = await source.unlock(code);
-  if (store) {
-    for (const record of records) await store.put(record);
-  }
+  for (const record of records) await store.put(record);
   const opened = records.find((record) => payload.wraps.some((wrap) => wrap.kid === record.kid));
   if (!opened) {
     // The site data (shared, cached apart from the page) and the page can be of two deploys.
@@ -483,16 +649,78 @@ export async function unlockWithCode(text, { payload, siteData, tier = null, sto
     throw new TollgateError("other_tier", "the code is for a tier that cannot read this chapter", {
       tier: records[0] && records[0].tier,
       needed: tier || (payload.wraps[0] && payload.wraps[0].tier),
+      source: source.name,
       records,
     });
   }
   return { tier: opened.tier, epoch: opened.epoch, kid: opened.kid, key: opened.key, records };
 }
 
+/** Records by kid, later ones winning. */
+function mergeRecords(...lists) {
+  return [...new Map(lists.flat().map((r) => [r.kid, r])).values()];
+}
+
+/** Opens the chapter with any of `records` that has a wrap here; null when none has. */
+async function openWithRecords(records, { payload, site, path }) {
+  const keys = new Map(records.map((r) => [r.kid, r.key]));
+  if (!payload.wraps.some((wrap) => keys.has(wrap.kid))) return null;
+  const { html, wrap } = await openSealed({ payload, site, path, keys });
+  return { html, record: records.find((r) => r.kid === wrap.kid), records };
+}
+
+/** The kept key records of a site. */
+async function keptRecords(store, site) {
+  return (await store.all()).filter((r) => r && r.site === site && r.key);
+}
+
+/**
+ * Opens a chapter without asking the reader: with the keys kept in `store`, else with the
+ * keys the sources get again silently (a license's device token after a rotation), which
+ * it stores.
+ * @param {{payload: object, siteData: object, path: string, store: object, sources: object[]}} page
+ *   `sources` as `keySources` makes them, with the same `store`.
+ * @returns {Promise<{html: string, record: object, records: object[]}|null>} the premium HTML,
+ *   the record that opened it and the records it had; null when the reader has to be asked.
+ * @throws {TollgateError} a source's refresh error (the license server's), or the errors of
+ *   `openChapter`.
+ */
+export async function openWithKeptKeys({ payload, siteData, path, store, sources }) {
+  checkPayload(payload);
+  const page = { payload, site: siteData.site, path };
+  const kept = await keptRecords(store, siteData.site);
+  const opened = await openWithRecords(kept, page);
+  if (opened) return opened;
+  const fresh = [];
+  for (const source of sources) {
+    for (const record of await source.refresh(payload)) {
+      await store.put(record);
+      fresh.push(record);
+    }
+  }
+  return fresh.length === 0 ? null : openWithRecords(mergeRecords(kept, fresh), page);
+}
+
 // ----------------------------------------------------------------- key store
 
+/*
+ * A key store keeps key records (by kid) and a few state records (by name: the device id
+ * and the license server's device token). Both `openKeyStore` and `memoryKeyStore` have:
+ *   all()               → the key records
+ *   put(record)         keeps a key record
+ *   remove(kids)        forgets the key records of these kids
+ *   clear()             forgets every key record (signing out)
+ *   getState(name)      → the state record of this name, or undefined
+ *   putState(record)    keeps a state record ({name, …})
+ *   keepState(record)   keeps `record` unless a state record of its name exists;
+ *                       → the one kept (atomic: two tabs get the same one)
+ *   removeState(name)   forgets a state record
+ */
+
 const DB_NAME = "tollgate";
-const DB_STORE = "keys";
+const DB_VERSION = 2; // 1: "keys"; 2: adds "state"
+const KEYS_STORE = "keys";
+const STATE_STORE = "state";
 
 function request(req) {
   return new Promise((resolve, reject) => {
@@ -502,70 +730,110 @@ function request(req) {
 }
 
 /**
- * The keys kept in IndexedDB (database "tollgate", store "keys", keyPath "kid").
- * @returns {Promise<{all(): Promise<object[]>, put(record): Promise<void>, destroy(): Promise<void>}>}
+ * The key store in IndexedDB: database "tollgate" (version 2), object stores "keys"
+ * (keyPath "kid") and "state" (keyPath "name"). Opening it upgrades an older database
+ * by creating the stores it lacks; key records are kept as they are.
+ * @returns {Promise<object>} a key store (see above)
  */
 export async function openKeyStore(idb = globalThis.indexedDB) {
   if (!idb) throw new TollgateError("unsupported", "IndexedDB is not available");
-  const open = idb.open(DB_NAME, 1);
-  open.onupgradeneeded = () => open.result.createObjectStore(DB_STORE, { keyPath: "kid" });
+  const open = idb.open(DB_NAME, DB_VERSION);
+  open.onupgradeneeded = () => {
+    const db = open.result;
+    if (!db.objectStoreNames.contains(KEYS_STORE)) db.createObjectStore(KEYS_STORE, { keyPath: "kid" });
+    if (!db.objectStoreNames.contains(STATE_STORE)) db.createObjectStore(STATE_STORE, { keyPath: "name" });
+  };
   const db = await request(open);
-  // Another tab signing out deletes the database: let it.
+  // Another tab upgrading or deleting the database: let it.
   db.onversionchange = () => db.close();
-  const transaction = (mode, body) =>
+  /** Runs `body(objectStore)` in one transaction; resolves to what its returned function reads at the end. */
+  const transaction = (name, mode, body) =>
     new Promise((resolve, reject) => {
-      const tx = db.transaction(DB_STORE, mode);
-      const req = body(tx.objectStore(DB_STORE));
-      tx.oncomplete = () => resolve(req.result);
+      const tx = db.transaction(name, mode);
+      const finish = body(tx.objectStore(name));
+      tx.oncomplete = () => resolve(finish());
       tx.onerror = tx.onabort = () => reject(tx.error);
     });
+  const read = (name, body) => transaction(name, "readonly", (store) => {
+    const req = body(store);
+    return () => req.result;
+  });
+  const write = (name, body) => transaction(name, "readwrite", (store) => {
+    body(store);
+    return () => undefined;
+  });
   return {
-    all: () => transaction("readonly", (store) => store.getAll()),
-    put: async (record) => {
-      await transaction("readwrite", (store) => store.put(record));
-    },
-    async destroy() {
-      db.close();
-      const del = idb.deleteDatabase(DB_NAME);
-      await new Promise((resolve, reject) => {
-        del.onsuccess = resolve;
-        del.onerror = () => reject(del.error);
-        setTimeout(resolve, 3000); // a tab that does not let go: reload all the same
-      });
-    },
+    all: () => read(KEYS_STORE, (store) => store.getAll()),
+    put: (record) => write(KEYS_STORE, (store) => store.put(record)),
+    remove: (kids) => write(KEYS_STORE, (store) => kids.forEach((kid) => store.delete(kid))),
+    clear: () => write(KEYS_STORE, (store) => store.clear()),
+    getState: (name) => read(STATE_STORE, (store) => store.get(name)),
+    putState: (record) => write(STATE_STORE, (store) => store.put(record)),
+    removeState: (name) => write(STATE_STORE, (store) => store.delete(name)),
+    keepState: (record) =>
+      transaction(STATE_STORE, "readwrite", (store) => {
+        let kept = record;
+        const get = store.get(record.name);
+        get.onsuccess = () => {
+          if (get.result) kept = get.result;
+          else store.add(record);
+        };
+        return () => kept;
+      }),
   };
 }
 
-/** A key store in memory, for a browser without IndexedDB (private windows of some browsers). */
+/** A key store in memory, for a browser without IndexedDB (and for tests). */
 export function memoryKeyStore() {
   const records = new Map();
+  const states = new Map();
   return {
     all: async () => [...records.values()],
     put: async (record) => {
       records.set(record.kid, record);
     },
-    destroy: async () => records.clear(),
+    remove: async (kids) => kids.forEach((kid) => records.delete(kid)),
+    clear: async () => records.clear(),
+    getState: async (name) => states.get(name),
+    putState: async (record) => {
+      states.set(record.name, record);
+    },
+    keepState: async (record) => {
+      if (!states.has(record.name)) states.set(record.name, record);
+      return states.get(record.name);
+    },
+    removeState: async (name) => {
+      states.delete(name);
+    },
   };
 }
 
-/** A store that failing to keep a key does not stop: the key still opens this page. */
+/**
+ * A store whose failures do not stop the page: a key that cannot be kept still opens this
+ * page, a device id that cannot be kept still unlocks.
+ */
 function forgiving(store) {
-  return {
-    ...store,
-    put: async (record) => {
+  const fallbacks = { all: () => [], keepState: (record) => record };
+  const safe = {};
+  for (const [name, method] of Object.entries(store)) {
+    safe[name] = async (...args) => {
       try {
-        await store.put(record);
+        return await method(...args);
       } catch (error) {
-        console.error("tollgate: could not keep the key:", error);
+        console.error(`tollgate: the key store failed (${name}):`, error);
+        return fallbacks[name] ? fallbacks[name](...args) : undefined;
       }
-    },
-  };
+    };
+  }
+  return safe;
 }
 
 // ------------------------------------------------------------------ the page
 
 const DEFAULT_STRINGS = {
   unlock_label: "Have an access code? Enter it to read this chapter",
+  unlock_label_license: "Have a license key? Enter it to read this chapter",
+  unlock_label_license_or_code: "Have a license key or an access code? Enter it to read this chapter",
   unlock_placeholder: "CXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX",
   unlock_submit: "Unlock",
   unlock_working: "Unlocking…",
@@ -574,22 +842,151 @@ const DEFAULT_STRINGS = {
   unlock_old_code: "This code has expired: the site uses new codes now. Use your current code.",
   unlock_other_tier: "This code unlocks {tier}, which does not include this chapter: it needs {needed}. Chapters of {tier} now open on this device.",
   unlock_license_needs_server: "This is a license key, but this site only accepts access codes (they start with C).",
+  unlock_invalid_format_license: "That is not a valid license key. Check it for typos: a license key starts with K and has 28 letters and digits.",
+  unlock_unknown_license: "This license key is not known. Check that you copied all of it.",
+  unlock_unknown_device: "This device is no longer signed in to your license. Enter your license key to keep reading.",
+  unlock_revoked: "This license key was revoked, so it no longer unlocks chapters.",
+  unlock_revoked_refunded: "This license key was refunded, so it no longer unlocks chapters.",
+  unlock_revoked_canceled: "The subscription of this license key was canceled, so it no longer unlocks chapters.",
+  unlock_expired: "Your license expired on {date}.",
+  unlock_expired_undated: "Your license has expired.",
+  unlock_renew: "Renew",
+  unlock_device_limit: "{in_use} of {limit} devices are already in use. Sign out on a device you no longer use, or ask us to free one.",
+  unlock_rate_limited: "Too many attempts. Try again in {seconds} seconds.",
+  unlock_rate_limited_later: "Too many attempts. Try again in a few minutes.",
+  unlock_server_unreachable: "Could not reach the license server. Check your connection and try again.",
+  unlock_server_error: "The license server could not unlock this chapter. Try again later.",
+  unlock_license_other_tier: "Your license unlocks {tier}, which does not include this chapter: it needs {needed}.",
   unlock_insecure: "Premium chapters can only be unlocked over a secure connection. Open this page with https:// to read it.",
   unlock_unsupported: "This browser cannot unlock premium chapters. Please use an up-to-date browser.",
   unlock_failed: "This chapter could not be opened. Reload the page and try again.",
   unlock_signed_in: "Unlocked with {tier}",
+  unlock_signed_in_license: "Signed in with a license for {tiers}",
   unlock_sign_out: "Sign out",
   unlock_toc_title: "On this page",
 };
 
+/** The shape of a license key in the field, the same in every language. */
+const LICENSE_PLACEHOLDER = "KXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX";
+
 const MESSAGE_OF_ERROR = {
-  invalid_format: "unlock_invalid_format",
   unknown_code: "unlock_unknown_code",
   old_code: "unlock_old_code",
-  other_tier: "unlock_other_tier",
   license_key_needs_server: "unlock_license_needs_server",
   unsupported: "unlock_unsupported",
+  malformed_license_key: "unlock_invalid_format_license",
+  unknown_license: "unlock_unknown_license",
+  unknown_device: "unlock_unknown_device",
+  device_limit: "unlock_device_limit",
+  server_unreachable: "unlock_server_unreachable",
+  server_error: "unlock_server_error",
 };
+
+/** Revocation reasons (docs/server.md) with a message of their own. */
+const MESSAGE_OF_REVOCATION = {
+  refunded: "unlock_revoked_refunded",
+  subscription_canceled: "unlock_revoked_canceled",
+};
+
+/** `table[key]` when it is the table's own entry: keys that come from a server stay data. */
+function entry(table, key) {
+  return typeof key === "string" && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (Object.hasOwn(values, name) ? values[name] : whole));
+}
+
+/** The unlock strings of a site: its `strings` over the English defaults. */
+function stringsOf(siteData) {
+  return { ...DEFAULT_STRINGS, ...((siteData && siteData.strings) || {}) };
+}
+
+/** The display name of a tier id. */
+function tierNameIn(siteData, id) {
+  const tier = ((siteData && siteData.tiers) || []).find((t) => t.id === id);
+  return tier ? tier.name : id;
+}
+
+/** Tier names as a list in the site's language: "Member and Pro". */
+function tierList(siteData, ids) {
+  const names = [...new Set(ids)].map((id) => tierNameIn(siteData, id));
+  try {
+    return new Intl.ListFormat(siteData.lang || undefined, { type: "conjunction" }).format(names);
+  } catch {
+    return names.join(", ");
+  }
+}
+
+/** An RFC 3339 time as a long date in the site's language; null when it is not a time. */
+function formatDate(text, lang, timeZone) {
+  const date = typeof text === "string" ? new Date(text) : null;
+  if (!date || Number.isNaN(date.getTime())) return null;
+  try {
+    return new Intl.DateTimeFormat(lang || undefined, { dateStyle: "long", timeZone }).format(date);
+  } catch {
+    return date.toISOString().slice(0, 10);
+  }
+}
+
+/** `text` when it is an absolute http(s) URL; null otherwise. */
+function webURL(text) {
+  if (typeof text !== "string") return null;
+  try {
+    const url = new URL(text);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The strings key of the message for `error`. */
+function messageKey(error, siteData, date) {
+  switch (error.code) {
+    case "invalid_format":
+      return error.kind === "license" || (!error.kind && siteData.license_server) ? "unlock_invalid_format_license" : "unlock_invalid_format";
+    case "other_tier":
+      return error.source === "license" ? "unlock_license_other_tier" : "unlock_other_tier";
+    case "revoked":
+      return entry(MESSAGE_OF_REVOCATION, error.reason) || "unlock_revoked";
+    case "expired":
+      return date ? "unlock_expired" : "unlock_expired_undated";
+    case "rate_limited":
+      return Number.isInteger(error.retryAfter) ? "unlock_rate_limited" : "unlock_rate_limited_later";
+    default:
+      return entry(MESSAGE_OF_ERROR, error.code) || "unlock_failed";
+  }
+}
+
+/**
+ * What to tell a reader about an error of unlocking, in the site's language: a text, and
+ * for an expired license with a renewal address, a link. Texts from the server (its
+ * `message`, a revocation reason) are never shown; a link is only ever http(s).
+ * @param {Error} error usually a TollgateError (`unlockWithCode`, `openWithKeptKeys`)
+ * @param {{siteData?: object, tier?: string, timeZone?: string}} [context] `siteData` gives
+ *   the strings, tier names, language and whether a license server is there; `tier` is the
+ *   chapter's own tier (the `needed` of "other_tier"); `timeZone` is for dates (by default
+ *   the reader's).
+ * @returns {{text: string, link: {href: string, text: string}|null}}
+ */
+export function errorMessage(error, { siteData = {}, tier = null, timeZone } = {}) {
+  const strings = stringsOf(siteData);
+  const details = error || {};
+  const date = details.code === "expired" ? formatDate(details.expiresAt, siteData.lang, timeZone) : null;
+  const key = messageKey(details, siteData, date);
+  const count = (n) => (Number.isInteger(n) ? String(n) : "?");
+  const tiers = details.source === "license" && Array.isArray(details.records) ? details.records.map((r) => r.tier) : [details.tier];
+  const text = fill(strings[key] || DEFAULT_STRINGS[key], {
+    tier: details.tier ? tierList(siteData, tiers) : "",
+    needed: tierNameIn(siteData, details.needed || tier),
+    date: date || "",
+    in_use: count(details.inUse),
+    limit: count(details.limit),
+    seconds: count(details.retryAfter),
+  });
+  const href = details.code === "expired" ? webURL(details.renewURL) : null;
+  return { text, link: href ? { href, text: strings.unlock_renew } : null };
+}
 
 /**
  * Reads what a sealed chapter page carries: its payload (#tollgate-sealed) and its tier
@@ -680,10 +1077,6 @@ export function insertPremium(html, { doc = document, tocTitle = DEFAULT_STRINGS
   return premium;
 }
 
-function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
-}
-
 /** The browser side of one sealed chapter page. */
 class ChapterPage {
   constructor({ siteData, payload, tier, path, doc, win }) {
@@ -693,20 +1086,16 @@ class ChapterPage {
     this.path = path;
     this.doc = doc;
     this.win = win;
-    this.strings = { ...DEFAULT_STRINGS, ...(siteData.strings || {}) };
-    this.sources = keySources({ siteData });
+    this.strings = stringsOf(siteData);
+    this.fetch = (...args) => win.fetch(...args);
     this.mount = doc.getElementById("tollgate-unlock");
     this.store = null;
+    this.sources = [];
     this.busy = false;
   }
 
   text(key, values = {}) {
     return fill(this.strings[key] || DEFAULT_STRINGS[key] || key, values);
-  }
-
-  tierName(id) {
-    const tier = (this.siteData.tiers || []).find((t) => t.id === id);
-    return tier ? tier.name : id;
   }
 
   /** A plain message in the unlock panel, with no form. */
@@ -724,16 +1113,11 @@ class ChapterPage {
     } catch {
       this.store = memoryKeyStore(); // unlocks last as long as the page
     }
+    this.sources = keySources({ siteData: this.siteData, store: this.store, fetch: this.fetch });
     let failure = null;
     try {
-      const records = await this.storedRecords();
-      for (const source of this.sources) {
-        for (const record of await source.refresh()) {
-          await this.store.put(record);
-          records.push(record);
-        }
-      }
-      if (await this.tryOpen(records, { focus: false })) return;
+      const opened = await openWithKeptKeys({ payload: this.payload, siteData: this.siteData, path: this.path, store: this.store, sources: this.sources });
+      if (opened) return this.show(opened, { focus: false });
     } catch (error) {
       failure = error;
     }
@@ -741,23 +1125,11 @@ class ChapterPage {
     if (failure) this.setStatus(this.messageFor(failure), true);
   }
 
-  async storedRecords() {
-    try {
-      return (await this.store.all()).filter((r) => r && r.site === this.siteData.site && r.key);
-    } catch {
-      return [];
-    }
-  }
-
-  /** Opens the chapter with any of `records` that has a wrap here; false when none has. */
-  async tryOpen(records, { focus }) {
-    const keys = new Map(records.map((r) => [r.kid, r.key]));
-    if (!this.payload.wraps.some((wrap) => keys.has(wrap.kid))) return false;
-    const { html, wrap } = await openSealed({ payload: this.payload, site: this.siteData.site, path: this.path, keys });
+  /** Shows the opened chapter (`openWithKeptKeys`' result) and the unlocked bar. */
+  show({ html, record, records }, { focus }) {
     const premium = insertPremium(html, { doc: this.doc, tocTitle: this.text("unlock_toc_title") });
-    this.showUnlockedBar(premium, wrap.tier);
+    this.showUnlockedBar(premium, record, records);
     this.reveal(premium, focus);
-    return true;
   }
 
   reveal(premium, focus) {
@@ -783,32 +1155,48 @@ class ChapterPage {
     }
   }
 
-  showUnlockedBar(premium, tier) {
+  /** "Unlocked with Member" (a code) or "Signed in with a license for Member and Pro". */
+  signedInText(record, records) {
+    if (record.source !== "license") return this.text("unlock_signed_in", { tier: tierNameIn(this.siteData, record.tier) });
+    const tiers = records.filter((r) => r.source === "license").map((r) => r.tier);
+    return this.text("unlock_signed_in_license", { tiers: tierList(this.siteData, tiers) });
+  }
+
+  showUnlockedBar(premium, record, records) {
     const doc = this.doc;
-    const bar = makeElement(doc, "div", { class: "unlock-bar", id: "tollgate-unlocked" });
-    const label = makeElement(doc, "span", { class: "unlock-bar-text" }, this.text("unlock_signed_in", { tier: this.tierName(tier) }));
+    const bar = makeElement(doc, "div", { class: "unlock-bar", id: "tollgate-unlocked", "data-source": record.source });
+    const label = makeElement(doc, "span", { class: "unlock-bar-text" }, this.signedInText(record, records));
     const button = makeElement(doc, "button", { type: "button", class: "unlock-sign-out" }, this.text("unlock_sign_out"));
     button.addEventListener("click", () => this.signOut(button));
     bar.append(label, makeElement(doc, "span", { class: "unlock-bar-dot", "aria-hidden": "true" }, "·"), button);
     premium.after(bar);
   }
 
+  /** Every source forgets what it keeps (the license server is told), then every key goes. */
   async signOut(button) {
     button.disabled = true;
     try {
       await Promise.all(this.sources.map((source) => source.signOut()));
-      await this.store.destroy();
+      await this.store.clear();
     } finally {
       this.win.location.reload();
     }
+  }
+
+  /** The field's label and placeholder: a license key first when the site has a license server. */
+  fieldTexts() {
+    const codes = (this.siteData.codes || []).length > 0;
+    if (!this.siteData.license_server) return { label: this.text("unlock_label"), placeholder: this.text("unlock_placeholder") };
+    return { label: this.text(codes ? "unlock_label_license_or_code" : "unlock_label_license"), placeholder: LICENSE_PLACEHOLDER };
   }
 
   renderForm() {
     if (!this.mount) return;
     if ((this.siteData.codes || []).length === 0 && !this.siteData.license_server) return; // nothing to type
     const doc = this.doc;
+    const texts = this.fieldTexts();
     const form = makeElement(doc, "form", { class: "unlock-form", novalidate: "" });
-    const label = makeElement(doc, "label", { class: "unlock-label", for: "tollgate-code" }, this.text("unlock_label"));
+    const label = makeElement(doc, "label", { class: "unlock-label", for: "tollgate-code" }, texts.label);
     const row = makeElement(doc, "div", { class: "unlock-row" });
     const input = makeElement(doc, "input", {
       id: "tollgate-code",
@@ -819,7 +1207,7 @@ class ChapterPage {
       spellcheck: "false",
       autocapitalize: "characters",
       autocorrect: "off",
-      placeholder: this.text("unlock_placeholder"),
+      placeholder: texts.placeholder,
       "aria-describedby": "tollgate-status",
     });
     const submit = makeElement(doc, "button", { type: "submit", class: "button button-primary unlock-submit" }, this.text("unlock_submit"));
@@ -840,21 +1228,24 @@ class ChapterPage {
     this.mount.replaceChildren(form);
   }
 
+  /**
+   * The status line under the field: a text, or `errorMessage`'s {text, link}. A link is
+   * built with DOM APIs (its address is already checked to be http(s)).
+   */
   setStatus(message, isError) {
     if (!this.form) return;
     const { status, input } = this.form;
-    status.textContent = message;
+    const { text, link } = typeof message === "string" ? { text: message, link: null } : message;
+    status.replaceChildren(text);
+    if (link) status.append(" ", makeElement(this.doc, "a", { href: link.href, class: "unlock-status-link", rel: "noopener" }, link.text));
     status.classList.toggle("is-error", isError);
     if (isError) input.setAttribute("aria-invalid", "true");
     else input.removeAttribute("aria-invalid");
   }
 
   messageFor(error) {
-    const key = (error && MESSAGE_OF_ERROR[error.code]) || "unlock_failed";
-    return this.text(key, {
-      tier: error && error.tier ? this.tierName(error.tier) : "",
-      needed: this.tierName((error && error.needed) || this.tier),
-    });
+    if (!(error instanceof TollgateError)) console.error("tollgate:", error);
+    return errorMessage(error, { siteData: this.siteData, tier: this.tier });
   }
 
   async submit() {
@@ -869,13 +1260,19 @@ class ChapterPage {
     this.form.form.setAttribute("aria-busy", "true");
     this.setStatus(this.text("unlock_working"), false);
     try {
-      const result = await unlockWithCode(input.value, { payload: this.payload, siteData: this.siteData, tier: this.tier, store: this.store });
-      const records = await this.storedRecords();
-      if (!records.some((r) => r.kid === result.kid)) records.push(...result.records);
+      const result = await unlockWithCode(input.value, {
+        payload: this.payload,
+        siteData: this.siteData,
+        tier: this.tier,
+        store: this.store,
+        fetch: this.fetch,
+      });
+      const records = mergeRecords(await keptRecords(this.store, this.siteData.site), result.records);
       input.value = "";
-      if (!(await this.tryOpen(records, { focus: true }))) throw new TollgateError("no_key");
+      const opened = await openWithRecords(records, { payload: this.payload, site: this.siteData.site, path: this.path });
+      if (!opened) throw new TollgateError("no_key");
+      this.show(opened, { focus: true });
     } catch (error) {
-      if (!(error instanceof TollgateError)) console.error("tollgate:", error);
       this.setStatus(this.messageFor(error), true);
       input.focus();
     } finally {
@@ -936,8 +1333,7 @@ async function boot() {
     const path = chapterPath(window.location.href, new URL("../", import.meta.url));
     page = new ChapterPage({ siteData, payload: pageData.payload, tier: pageData.tier, path, doc: document, win: window });
   } catch (error) {
-    const strings = { ...DEFAULT_STRINGS, ...(siteData.strings || {}) };
-    return showFailure(error, strings, error && error.code === "unsupported" ? "unlock_unsupported" : "unlock_failed");
+    return showFailure(error, stringsOf(siteData), error && error.code === "unsupported" ? "unlock_unsupported" : "unlock_failed");
   }
   await page.start();
 }
