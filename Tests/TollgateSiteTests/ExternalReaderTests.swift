@@ -76,11 +76,12 @@ struct ExternalReaderTests {
         try ExternalTool.run(["python3", script, example.site.path, example.siteID, testMasterKey.base64EncodedSecret()], environment: example.environment)
     }
 
-    @Test("tollgate.js opens the site's sealed pages under Node")
+    @Test("tollgate.js opens the site's sealed pages under Node, and talks to the license server as docs/server.md says")
     func node() throws {
         guard try ExternalTool.require(["node"]) else { return }
         let example = try Self.example.get()
-        try ExternalTool.run(["node", "--test", FixtureSite.repositoryRoot.appendingPathComponent("Tests/js/decrypt.test.mjs").path], environment: example.environment)
+        let tests = ["decrypt.test.mjs", "server.test.mjs"].map { FixtureSite.repositoryRoot.appendingPathComponent("Tests/js/\($0)").path }
+        try ExternalTool.run(["node", "--test"] + tests, environment: example.environment)
     }
 
     @Test("a member unlocks chapters in headless Chromium: wrong code, right code, next page, sign out")
