@@ -33,6 +33,10 @@ public final class SQLiteLicenseStore: LicenseStore {
     public static func open(path: String, readers readerCount: Int = System.coreCount, logger: Logger) async throws -> SQLiteLicenseStore {
         // Emails and Stripe ids are personal data: a new database is readable by its owner only
         // (SQLite gives the -wal and -shm files the same mode).
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         if !FileManager.default.fileExists(atPath: path) {
             FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
