@@ -61,12 +61,20 @@ public struct SecretsError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// A tier key as the unlock result carries it.
-struct ServedKey: Encodable, Sendable {
+/// A tier key as the unlock result carries it, with its JSON made once.
+struct ServedKey: Sendable {
     let tier: String
     let epoch: Int
     let kid: String
-    let key: String
+    /// `{"tier":…,"epoch":…,"kid":…,"key":…}`.
+    let json: String
+
+    init(tier: String, epoch: Int, kid: String, key: String) {
+        self.tier = tier
+        self.epoch = epoch
+        self.kid = kid
+        json = #"{"tier":\#(Encoding.jsonString(tier)),"epoch":\#(epoch),"kid":\#(Encoding.jsonString(kid)),"key":\#(Encoding.jsonString(key))}"#
+    }
 }
 
 /// The tier keys the server hands out: every configured tier at every served epoch,

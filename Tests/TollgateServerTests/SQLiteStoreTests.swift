@@ -194,3 +194,50 @@ enum SQLiteLicenseStoreTestHook {
         return true
     }
 }
+
+@Suite("Lookups from memory")
+struct CachingStoreTests {
+    @Test("this server's revocation and sign-out take effect at once; the command line's (another connection) within the watch interval")
+    func invalidation() async throws {
+        let path = try temporaryDatabase()
+        let sqlite = try await SQLiteLicenseStore.open(path: path, logger: Logger(label: "test"))
+        let cached = CachingLicenseStore(sqlite)
+        var server = TestServer()
+        server.store = cached
+        let (first, firstKey) = try await server.issue()
+        let (second, secondKey) = try await server.issue()
+        let (firstToken, secondToken): (String, String) = try await server.test { client in
+            let a = try #require(try await client.unlock(firstKey).json["device_token"] as? String)
+            let b = try #require(try await client.unlock(secondKey).json["device_token"] as? String)
+            return (a, b)
+        }
+        try await server.test { client in
+            // Served from memory now.
+            #expect(try await client.post("/v1/refresh", #"{"device_token": "\#(firstToken)"}"#).status == .ok)
+            #expect(try await client.unlock(firstKey).status == .ok)
+            // A revocation through this server: refused at once, by both lookups.
+            let revoked = try await client.admin(.post, "/v1/admin/licenses/\(first.id)/revoke")
+            #expect(revoked.status == .ok)
+            #expect(try await client.post("/v1/refresh", #"{"device_token": "\#(firstToken)"}"#).errorCode == "revoked")
+            #expect(try await client.unlock(firstKey).errorCode == "revoked")
+            // The other license is unaffected, and now in memory again.
+            #expect(try await client.post("/v1/refresh", #"{"device_token": "\#(secondToken)"}"#).status == .ok)
+        }
+
+        // The command line is another process: another connection on the same file. Without
+        // the watch, the cached answer would be served (200) for as long as the server runs.
+        let watcher = Task { await cached.watch(every: .milliseconds(50)) { try await sqlite.dataVersion() } }
+        try await Task.sleep(for: .milliseconds(150))
+        let commandLine = try await SQLiteLicenseStore.open(path: path, readers: 1, logger: Logger(label: "test"))
+        _ = try await commandLine.change(licenseID: second.id, .revoke(reason: "revoked"), at: server.clock.now)
+        try await commandLine.close()
+        try await Task.sleep(for: .milliseconds(400))
+        try await server.test { client in
+            let refused = try await client.post("/v1/refresh", #"{"device_token": "\#(secondToken)"}"#)
+            #expect(refused.errorCode == "revoked")
+        }
+        watcher.cancel()
+        _ = await watcher.value
+        try await sqlite.close()
+    }
+}

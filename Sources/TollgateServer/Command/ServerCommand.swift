@@ -115,13 +115,20 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure("error: \(error)")
         }
-        let app = buildApplication(configuration: configuration, secrets: secrets, store: store, logger: logger)
+        // Member lookups come from memory; this server's writes clear it at once, the command
+        // line's (another process) within a second.
+        let cached = CachingLicenseStore(store)
+        let watcher = Task { await cached.watch(every: .seconds(1)) { try await store.dataVersion() } }
+        let app = buildApplication(configuration: configuration, secrets: secrets, store: cached, logger: logger)
         do {
             try await app.runService()
         } catch {
+            watcher.cancel()
             try? await store.close()
             throw CommandFailure("error: the server stopped: \(error)")
         }
+        watcher.cancel()
+        _ = await watcher.value
         try await store.close()
         logger.notice("tollgate-server stopped")
     }

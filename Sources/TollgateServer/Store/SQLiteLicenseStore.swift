@@ -74,6 +74,12 @@ public final class SQLiteLicenseStore: LicenseStore {
         try await threadPool.shutdownGracefully()
     }
 
+    /// SQLite's `PRAGMA data_version` on one connection: it changes whenever another
+    /// connection, of this process or another, commits (see ``CachingLicenseStore/watch(every:changeCounter:)``).
+    public func dataVersion() async throws -> Int {
+        try await readers[0].rows("PRAGMA data_version").first?.columns.first?.data.integer ?? 0
+    }
+
     /// `PRAGMA integrity_check`: `"ok"` for a sound file.
     public func integrityCheck() async throws -> String {
         try await read("PRAGMA integrity_check").compactMap { $0.columns.first?.data.string }.joined(separator: "\n")
