@@ -67,16 +67,9 @@ missing=()
 command -v hugo >/dev/null 2>&1 || missing+=(hugo)
 command -v cmark-gfm >/dev/null 2>&1 || missing+=(cmark-gfm)
 { [ -x "$TIME" ] && "$TIME" --version 2>&1 | grep -q GNU; } || missing+=(time)
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "Installing ${missing[*]} with apt-get..."
-        timeout 600 apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null \
-            || { timeout 600 apt-get update >/dev/null && timeout 600 apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; } \
-            || die "apt-get could not install ${missing[*]}"
-    else
-        die "missing ${missing[*]}: install them with 'sudo apt-get install -y ${missing[*]}'"
-    fi
-fi
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+install_missing "${missing[@]+"${missing[@]}"}"
 command -v python3 >/dev/null 2>&1 || die "python3 is required to generate the corpus"
 [ -f "$GEN_CORPUS" ] || die "corpus generator not found at $GEN_CORPUS (set GEN_CORPUS)"
 GEN_CORPUS=$(cd "$(dirname "$GEN_CORPUS")" && pwd)/$(basename "$GEN_CORPUS")

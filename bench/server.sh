@@ -74,16 +74,9 @@ missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "Installing ${missing[*]} with apt-get..."
-        timeout 600 apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null \
-            || { timeout 600 apt-get update >/dev/null && timeout 600 apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; } \
-            || die "apt-get could not install ${missing[*]}"
-    else
-        die "missing ${missing[*]}: install them with 'sudo apt-get install -y ${missing[*]}'"
-    fi
-fi
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+install_missing "${missing[@]+"${missing[@]}"}"
 command -v python3 >/dev/null 2>&1 || die "python3 is required (license activation and checks)"
 # Installing Debian's nginx may start the system's nginx on port 80; it does not matter
 # here (the bench uses its own nginx on its own port), and it is left alone.
