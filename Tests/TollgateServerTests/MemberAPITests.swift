@@ -331,6 +331,9 @@ struct MemberAPITests {
             #expect(health.json["status"] as? String == "ok")
             let missing = try await client.execute(uri: "/v1/nothing", method: .get)
             #expect(missing.status == .notFound)
+            #expect(missing.errorCode == "not_found")
+            let wrongMethod = try await client.execute(uri: "/v1/unlock", method: .get)
+            #expect(wrongMethod.errorCode == "not_found")
         }
     }
 }

@@ -33,7 +33,6 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     static func invalidField(_ field: String, _ message: String) -> APIError {
         APIError(.badRequest, "invalid_field", message, details: ["field": .string(field)])
     }
-    static let notFound = APIError(.notFound, "not_found", "There is nothing at this address.")
     static func bodyTooLarge(_ limit: Int) -> APIError {
         APIError(.contentTooLarge, "body_too_large", "The request body is larger than \(limit) bytes.")
     }

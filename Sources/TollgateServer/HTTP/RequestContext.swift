@@ -130,10 +130,15 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
             let response = try await next(request, context)
             status = response.status
             return response
-        } catch let error as any HTTPResponseError {
+        } catch let error as APIError {
             status = error.status
-            if let error = error as? APIError { return error.responseWithoutRequest() }
-            throw error
+            return error.responseWithoutRequest()
+        } catch let error as any HTTPResponseError {
+            // Hummingbird's own errors (no route: 404) get the JSON shape of every other error.
+            status = error.status
+            let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
+            let message = error.status == .notFound ? "There is nothing at this address." : error.status.reasonPhrase
+            return APIError(error.status, code, message).responseWithoutRequest()
         } catch {
             status = .internalServerError
             context.logger.error("unexpected error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
