@@ -317,22 +317,7 @@ def main():
     if not args.server.is_file():
         print(f"server_crash_test: --server: {args.server} is not a file", file=sys.stderr)
         return 2
-    started = time.monotonic()
-    tmp = e2e.make_temp_dir("tollgate-server-crash-")
-    try:
-        run(args, tmp)
-    except CheckFailed as failure:
-        print(f"server_crash_test: FAILED: {failure}", file=sys.stderr)
-        print("server_crash_test: 0 passed, 1 failed")
-        return 1
-    finally:
-        if args.keep:
-            print(f"kept {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"server_crash_test: 1 passed, 0 failed ({time.monotonic() - started:.1f} s)")
-    return 0
-
+    return e2e.run_test("server_crash_test", lambda tmp: run(args, tmp), args.keep)
 
 if __name__ == "__main__":
     sys.exit(main())

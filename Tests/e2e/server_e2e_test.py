@@ -28,7 +28,6 @@ Needs: python3, selenium, chromium and chromium-driver; the two binaries already
 import argparse
 import json
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -432,26 +431,10 @@ def main():
             return 2
         setattr(args, name, path)
 
-    started = time.monotonic()
-    tmp = e2e.make_temp_dir("tollgate-server-e2e-")
-    try:
-        run(args, tmp)
-    except CheckFailed as failure:
-        print(f"server_e2e_test: FAILED: {failure}", file=sys.stderr)
-        print("server_e2e_test: 0 passed, 1 failed")
-        return 1
-    except WebDriverException as error:
-        print(f"server_e2e_test: FAILED: the browser: {error.msg or error}", file=sys.stderr)
-        print("server_e2e_test: 0 passed, 1 failed")
-        return 1
-    finally:
-        if args.keep:
-            print(f"kept {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"server_e2e_test: 1 passed, 0 failed ({time.monotonic() - started:.1f} s)")
-    return 0
-
+    return e2e.run_test(
+        "server_e2e_test", lambda tmp: run(args, tmp), args.keep,
+        failures=[(WebDriverException, lambda error: f"the browser: {error.msg or error}")],
+    )
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -355,3 +355,32 @@ def db_files(database: Path):
 
 def make_temp_dir(prefix):
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def run_test(name: str, body, keep: bool, failures=()):
+    """Runs `body(tmp)` in a new temporary folder, reports `name: 1 passed` or `FAILED: …`,
+    removes the folder unless `keep`, and returns the exit status. `failures` are more
+    (exception type, describe) pairs to report as failures, beside CheckFailed."""
+    started = time.monotonic()
+    tmp = make_temp_dir(f"tollgate-{name}-")
+    try:
+        body(tmp)
+    except Exception as error:  # noqa: BLE001 - only the expected kinds are reported, the rest re-raised
+        described = None
+        if isinstance(error, CheckFailed):
+            described = str(error)
+        for kind, describe in failures:
+            if described is None and isinstance(error, kind):
+                described = describe(error)
+        if described is None:
+            raise
+        print(f"{name}: FAILED: {described}", file=sys.stderr)
+        print(f"{name}: 0 passed, 1 failed")
+        return 1
+    finally:
+        if keep:
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{name}: 1 passed, 0 failed ({time.monotonic() - started:.1f} s)")
+    return 0
