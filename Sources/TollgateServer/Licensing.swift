@@ -233,6 +233,15 @@ public struct Licensing: Sendable {
         return license
     }
 
+    /// Adds `days` to license `id`'s expiry (counted from now if it has passed or there is none).
+    public func extend(_ id: String, byDays days: Int) async throws -> License {
+        guard (1...36500).contains(days) else { throw LicensingError.invalid(field: "days", message: "days must be between 1 and 36500") }
+        guard let license = try await store.change(licenseID: id, .extend(days: days), at: now()) else {
+            throw LicensingError.notFound("license \(id)")
+        }
+        return license
+    }
+
     /// The devices holding license `id`.
     public func devices(_ id: String) async throws -> [Device] {
         _ = try await license(id)

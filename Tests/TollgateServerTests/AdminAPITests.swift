@@ -73,6 +73,8 @@ struct AdminAPITests {
             #expect((extended.json["license"] as? [String: Any])?["expires_at"] as? String == "2027-07-30T00:00:00Z")
             let never = try await client.admin(.post, "/v1/admin/licenses/\(id)/extend", #"{"expires_at": null}"#)
             #expect((never.json["license"] as? [String: Any])?["expires_at"] is NSNull)
+            let zero = try await client.admin(.post, "/v1/admin/licenses/\(id)/extend", #"{"days": 0}"#)
+            #expect(zero.error["field"] as? String == "days")
             let both = try await client.admin(.post, "/v1/admin/licenses/\(id)/extend", #"{"expires_at": "2028-01-01", "days": 3}"#)
             #expect(both.status == .badRequest)
 

@@ -292,16 +292,15 @@ struct LicenseCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.withLicensing { licensing in
-                var date: Date?
+                let license: License
                 if let until {
                     guard let parsed = parseDate(until) else { throw CommandFailure("error: --until must be a date like 2027-01-31, not '\(until)'") }
-                    date = parsed
+                    license = try await licensing.extend(id, until: parsed)
                 } else if let days {
-                    guard (1...36500).contains(days) else { throw CommandFailure("error: --days must be between 1 and 36500") }
-                    let current = try await licensing.license(id)
-                    date = max(current.expiresAt ?? licensing.now(), licensing.now()).addingTimeInterval(TimeInterval(days) * 86400)
+                    license = try await licensing.extend(id, byDays: days)
+                } else {
+                    license = try await licensing.extend(id, until: nil)
                 }
-                let license = try await licensing.extend(id, until: date)
                 printError("\(license.id) now expires \(license.expiresAt.map { "on " + rfc3339($0) } ?? "never") and is \(license.effectiveStatus(at: licensing.now()).rawValue)")
             }
         }

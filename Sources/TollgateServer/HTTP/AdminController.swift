@@ -99,22 +99,18 @@ struct AdminController: Sendable {
 
     func extend(_ request: Request, _ id: String) async throws -> Response {
         let body = try await decodeBody(ExtendBody.self, from: request, limit: limit)
-        let until: Date?
+        let license: License
         switch (body.expiresAt, body.days) {
         case (let text?, nil):
             guard let date = parseDate(text) else { throw APIError.invalidField("expires_at", "'expires_at' must be a date like 2027-01-31 or 2027-01-31T00:00:00Z.") }
-            until = date
+            license = try await mapping { try await licensing.extend(id, until: date) }
         case (nil, let days?):
-            guard (1...36500).contains(days) else { throw APIError.invalidField("days", "'days' must be between 1 and 36500.") }
-            let current = try await mapping { try await licensing.license(id) }
-            let start = max(current.expiresAt ?? licensing.now(), licensing.now())
-            until = start.addingTimeInterval(TimeInterval(days) * 86400)
+            license = try await mapping { try await licensing.extend(id, byDays: days) }
         case (nil, nil):
-            until = nil
+            license = try await mapping { try await licensing.extend(id, until: nil) }
         default:
             throw APIError.invalidField("days", "Give either 'expires_at' or 'days', not both.")
         }
-        let license = try await mapping { try await licensing.extend(id, until: until) }
         return JSONValue.object(["license": licenseJSON(license, devicesInUse: nil, now: licensing.now())]).response()
     }
 

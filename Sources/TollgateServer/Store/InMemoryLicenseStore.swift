@@ -136,12 +136,18 @@ extension License {
             status = .expired
             self.reason = reason
         case .setExpiry(let date):
-            expiresAt = date
-            if status == .expired {
-                status = .active
-                reason = nil
-            }
+            setExpiry(date)
+        case .extend(let days):
+            setExpiry(max(expiresAt ?? now, now).addingTimeInterval(TimeInterval(days) * 86400))
         }
         updatedAt = now
+    }
+
+    private mutating func setExpiry(_ date: Date?) {
+        expiresAt = date
+        if status == .expired {
+            status = .active
+            reason = nil
+        }
     }
 }

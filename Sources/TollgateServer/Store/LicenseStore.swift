@@ -58,6 +58,9 @@ public enum LicenseChange: Sendable {
     case expire(reason: String)
     /// A new expiry (`nil`: never). An expired license becomes active again; a revoked one stays revoked.
     case setExpiry(Date?)
+    /// `days` more: from the current expiry, or from now if it has passed or there is none.
+    /// Applied in the store's transaction, so two extensions at once both count.
+    case extend(days: Int)
 }
 
 /// What a verified Stripe event asks of the store.
