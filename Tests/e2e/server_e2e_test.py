@@ -39,8 +39,7 @@ sys.dont_write_bytecode = True
 import tollgate_e2e as e2e  # noqa: E402
 import unlock_test  # noqa: E402
 from tollgate_e2e import CheckFailed, check  # noqa: E402
-from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 
 # The license server is a debug build on a busy machine: give each browser wait some room.
 WAIT_SECONDS = 30
@@ -56,23 +55,7 @@ def say(line):
 class Session(unlock_test.Session):
     """unlock_test's session (request log, finders), with waits sized for a server round trip."""
 
-    def wait(self, what, condition):
-        try:
-            return WebDriverWait(self.driver, WAIT_SECONDS).until(lambda d: condition(d))
-        except TimeoutException:
-            raise CheckFailed(f"waited {WAIT_SECONDS} s for {what}") from None
-
-    def wait_for_status(self, expected, what):
-        def status(d):
-            element = self.find("#tollgate-status")
-            return element is not None and element.text.strip() == expected
-
-        try:
-            WebDriverWait(self.driver, WAIT_SECONDS).until(status)
-        except TimeoutException:
-            element = self.find("#tollgate-status")
-            shown = element.text if element else "(no status element)"
-            raise CheckFailed(f"{what}: expected the message {expected!r}, the page shows {shown!r}") from None
+    wait_seconds = WAIT_SECONDS
 
     def visible(self, selector):
         element = self.find(selector)

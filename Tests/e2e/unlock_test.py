@@ -187,6 +187,8 @@ def start_browser():
 
 
 class Session:
+    wait_seconds = WAIT_SECONDS  # how long a wait for the page lasts; a subclass may change it
+
     def __init__(self, driver, origin):
         self.driver = driver
         self.origin = origin
@@ -203,9 +205,9 @@ class Session:
 
     def wait(self, what, condition):
         try:
-            return WebDriverWait(self.driver, WAIT_SECONDS).until(lambda d: condition(d))
+            return WebDriverWait(self.driver, self.wait_seconds).until(lambda d: condition(d))
         except TimeoutException:
-            raise CheckFailed(f"waited {WAIT_SECONDS} s for {what}") from None
+            raise CheckFailed(f"waited {self.wait_seconds} s for {what}") from None
 
     def find(self, selector):
         found = self.driver.find_elements(By.CSS_SELECTOR, selector)
@@ -240,7 +242,7 @@ class Session:
             element = self.find("#tollgate-status")
             return element is not None and element.text.strip() == expected
         try:
-            WebDriverWait(self.driver, WAIT_SECONDS).until(status)
+            WebDriverWait(self.driver, self.wait_seconds).until(status)
         except TimeoutException:
             element = self.find("#tollgate-status")
             shown = element.text if element else "(no status element)"
