@@ -24,13 +24,18 @@ struct LeakFingerprints: Sendable {
 
     /// Headings of premium parts, as HTML text (escaped, trimmed) → chapter index.
     private(set) var premiumHeadings: [String: Int] = [:]
+    /// ``textHash(_:)`` of every key of `premiumHeadings` (and of removed ones: it only
+    /// ever answers "maybe"), so element texts are hashed, not made into strings.
+    private var headingHashes: Set<UInt64> = []
 
     /// Records the headings of a chapter's premium part, which a page may not show
     /// unless `premium.public_headings` is on.
     mutating func addPremiumHeadings(_ headings: [Heading], chapter: Int) {
         for heading in headings {
             let text = HTMLEscaping.text(heading.text).trimmingCharacters(in: .whitespaces)
-            if !text.isEmpty { premiumHeadings[text] = chapter }
+            guard !text.isEmpty else { continue }
+            premiumHeadings[text] = chapter
+            headingHashes.insert(Self.textHash(text.utf8))
         }
     }
 
@@ -43,30 +48,54 @@ struct LeakFingerprints: Sendable {
     /// Forgets premium headings that are the whole text of an element in public HTML.
     mutating func removePublicElementTexts(ofHTML html: String) {
         guard !premiumHeadings.isEmpty else { return }
-        Self.forEachElementText(in: html) { premiumHeadings.removeValue(forKey: $0) }
+        let hashes = headingHashes
+        Self.forEachElementText(in: html) { hash, text in
+            if hashes.contains(hash) { premiumHeadings.removeValue(forKey: text()) }
+        }
     }
 
     /// The chapters whose premium headings are the whole text of an element in `html`
     /// (`>Heading<`), as in a table of contents.
     private func headingLeaks(in html: String, into found: inout Set<Int>) {
-        Self.forEachElementText(in: html) { if let chapter = premiumHeadings[$0] { found.insert(chapter) } }
+        Self.forEachElementText(in: html) { hash, text in
+            if headingHashes.contains(hash), let chapter = premiumHeadings[text()] { found.insert(chapter) }
+        }
     }
 
-    /// Calls `body` with the trimmed text between each `>` and the next `<` (up to 400 bytes).
-    private static func forEachElementText(in html: String, _ body: (String) -> Void) {
+    /// FNV-1a of UTF-8 bytes.
+    static func textHash(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+
+    /// Calls `body` with the ``textHash(_:)`` of the trimmed text between each `>` and the
+    /// next `<` (up to 400 bytes), and a function that makes that text a string.
+    ///
+    /// Pages have thousands of such texts and almost none is a heading, so the text is
+    /// trimmed and hashed as bytes; only a text that starts or ends with a non-ASCII byte
+    /// (which may be Unicode white space) is trimmed by Foundation.
+    static func forEachElementText(in html: String, _ body: (_ hash: UInt64, _ text: () -> String) -> Void) {
         var html = html
         html.withUTF8 { bytes in
+            @inline(__always) func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
             var start = -1
             for index in 0..<bytes.count {
                 switch bytes[index] {
                 case UInt8(ascii: ">"): start = index + 1
                 case UInt8(ascii: "<"):
-                    if start >= 0, index > start, index - start <= 400 {
-                        let segment = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                            .trimmingCharacters(in: .whitespacesAndNewlines)
-                        if !segment.isEmpty { body(segment) }
+                    defer { start = -1 }
+                    guard start >= 0, index > start, index - start <= 400 else { continue }
+                    var lower = start
+                    var upper = index
+                    while lower < upper, isSpace(bytes[lower]) { lower += 1 }
+                    while upper > lower, isSpace(bytes[upper - 1]) { upper -= 1 }
+                    guard lower < upper else { continue }
+                    let segment = UnsafeBufferPointer(rebasing: bytes[lower..<upper])
+                    if segment.first! < 0x80, segment.last! < 0x80 {
+                        body(textHash(segment)) { String(decoding: segment, as: UTF8.self) }
+                    } else {
+                        let text = String(decoding: segment, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                        if !text.isEmpty { body(textHash(text.utf8)) { text } }
                     }
-                    start = -1
                 default: break
                 }
             }

@@ -36,11 +36,15 @@ extension BuildStep {
         for index in context.content.courses.indices {
             try write("course", pages.course(index, outline: outlines[index].html), to: context.content.courses[index].outputFolder + "/index.html")
         }
-        // A course's outline is the same on each of its chapter pages: it is checked once,
-        // and pages are rendered and checked with a placeholder that is then replaced.
+        // A course's outline is the same on each of its chapter pages: it is checked once
+        // (a leak is reported for every page it is on), and pages are rendered and checked
+        // with a placeholder that is then replaced.
         for (index, outline) in outlines.enumerated() {
+            let found = fingerprints.leaks(in: outline.html).sorted()
+            guard !found.isEmpty else { continue }
             for chapter in context.content.courses[index].chapterIndices {
-                pageLeaks += leaks(in: outline.html, path: context.content.chapters[chapter].outputFolder + "/index.html")
+                let path = context.content.chapters[chapter].outputFolder + "/index.html"
+                pageLeaks += found.map { LeakScanner.diagnostic(file: "\(label)/\(path)", source: sources[$0]) }
             }
         }
         let results: [(leaks: [Diagnostic], failure: Diagnostic?)] = parallelMap(Array(context.content.chapters.indices)) { index in
