@@ -2,7 +2,14 @@ import Foundation
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
+
+/// `write(2)`, named apart from the methods below.
+private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, buffer, count)
+}
 
 /// The staging folder a build writes into, next to the output folder.
 struct OutputFolder: Sendable {
@@ -24,33 +31,40 @@ struct OutputFolder: Sendable {
 
     /// Writes `text` to `path` (relative, `/`-separated), creating folders.
     func write(_ text: String, to path: String) throws {
-        try write(Data(text.utf8), to: path)
+        var text = text
+        try text.withUTF8 { try write(UnsafeRawBufferPointer($0), to: path) }
     }
 
     func write(_ data: Data, to path: String) throws {
+        try data.withUnsafeBytes { try write($0, to: path) }
+    }
+
+    /// Plain POSIX calls: Foundation's `Data.write` syncs every file to disk, which a staging
+    /// folder that is renamed into place at the end does not need, and a page's folder is
+    /// usually one `mkdir` away from an existing one.
+    private func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
         let file = url.appendingPathComponent(path)
-        do {
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        } catch {
-            throw Diagnostic(file: nil, "cannot write \(path): \(error.localizedDescription)")
+        let folder = file.deletingLastPathComponent()
+        if mkdir(folder.path, 0o755) != 0, errno != EEXIST {
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw Diagnostic(file: nil, "cannot write \(path): \(error.localizedDescription)")
+            }
         }
-        // Plain POSIX writes: Foundation's Data.write syncs every file to disk, which a
-        // staging folder that is renamed into place at the end does not need.
         let descriptor = open(file.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw Diagnostic(file: nil, "cannot write \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
-        try data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw Diagnostic(file: nil, "cannot write \(path): \(String(cString: strerror(errno)))")
-                }
-                offset += written
+        var offset = 0
+        while offset < bytes.count {
+            let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Diagnostic(file: nil, "cannot write \(path): \(String(cString: strerror(errno)))")
             }
+            offset += written
         }
     }
 

@@ -1,6 +1,7 @@
 import TollgateYAML
 import Foundation
 import Mustache
+import TollgateMarkdown
 
 /// The layouts of a site: the built-in theme with the site's `layouts/` files over it.
 struct Theme: Sendable {
@@ -39,9 +40,10 @@ struct Theme: Sendable {
             }
             texts[name] = (source.file, text)
             do {
-                templates[name] = try MustacheTemplate(string: text)
+                templates[name] = try MustacheTemplate(string: Self.contentTypeLine + text)
             } catch let error as MustacheTemplate.ParserError {
-                problems.append(Diagnostic(file: source.file, line: error.context.lineNumber, "template error: \(Self.describe(error.error))"))
+                let line = max(1, error.context.lineNumber - 1)  // the content type line is not the author's
+                problems.append(Diagnostic(file: source.file, line: line, "template error: \(Self.describe(error.error))"))
             } catch {
                 problems.append(Diagnostic(file: source.file, "template error: \(error)"))
             }
@@ -58,6 +60,24 @@ struct Theme: Sendable {
         if !problems.isEmpty { throw DiagnosticList(items: problems) }
         library = MustacheLibrary(templates: templates)
         self.assets = assets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// The first line of every template: values are escaped by ``HTMLText``.
+    ///
+    /// swift-mustache escapes `{{name}}` with its built-in HTML content type, which walks the
+    /// text a `Character` at a time with a dictionary lookup each; that was a tenth of a
+    /// build's time. The library's `CONTENT_TYPE` pragma selects a registered content type
+    /// instead. The line is standalone, so Mustache removes it from the output, and a
+    /// template may still set its own content type after it.
+    private static let contentTypeLine: String = {
+        MustacheContentTypes.register(HTMLText(), named: HTMLText.name)
+        return "{{% CONTENT_TYPE: \(HTMLText.name) }}\n"
+    }()
+
+    /// HTML escaping of the same five characters as Mustache's own (`& < > " '`), on bytes.
+    struct HTMLText: MustacheContentType {
+        static let name = "TOLLGATE_HTML"
+        func escapeText(_ text: String) -> String { HTMLEscaping.text(text) }
     }
 
     /// Renders the template `name` with `context`.
