@@ -104,7 +104,13 @@ struct LeakFingerprints: Sendable {
 
     /// Records the sentences of a chapter's premium HTML.
     mutating func addPremium(html: String, chapter: Int) {
-        for fingerprint in TextShingles.sentenceFingerprints(of: html) { premium[fingerprint] = chapter }
+        addPremium(TextShingles.sentenceFingerprints(of: html), chapter: chapter)
+    }
+
+    /// Records sentence fingerprints (``TextShingles/sentenceFingerprints(of:)``) of a
+    /// chapter's premium HTML.
+    mutating func addPremium(_ sentences: [UInt64], chapter: Int) {
+        for fingerprint in sentences { premium[fingerprint] = chapter }
         filter = nil
     }
 

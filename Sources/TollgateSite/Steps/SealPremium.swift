@@ -66,8 +66,9 @@ extension BuildStep {
         if !bag.isEmpty { throw DiagnosticList(items: bag.items) }
 
         var fingerprints = LeakFingerprints()
-        for index in locked {
-            fingerprints.addPremium(html: rendered[index].premiumHTML!, chapter: index)
+        let premiumSentences = parallelMap(locked) { TextShingles.sentenceFingerprints(of: rendered[$0].premiumHTML!) }
+        for (index, sentences) in zip(locked, premiumSentences) {
+            fingerprints.addPremium(sentences, chapter: index)
             if !publicHeadings { fingerprints.addPremiumHeadings(rendered[index].premiumHeadings, chapter: index) }
         }
         if !fingerprints.isEmpty {

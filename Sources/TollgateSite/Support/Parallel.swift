@@ -1,21 +1,18 @@
 import Dispatch
-import Foundation
 
 /// Maps `items` on every core, keeping their order.
+///
+/// Items are handed out one at a time as threads become free, so a few large items (a tag
+/// page listing thousands of chapters) do not hold up one thread while the others idle.
 func parallelMap<Element: Sendable, Result: Sendable>(
     _ items: [Element], _ transform: @Sendable (Element) -> Result
 ) -> [Result] {
     guard items.count > 1 else { return items.map(transform) }
     let results = ResultSlots<Result>(count: items.count)
-    let workers = min(items.count, ProcessInfo.processInfo.activeProcessorCount * 4)
     items.withUnsafeBufferPointer { buffer in
         let source = UncheckedBox(buffer)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var index = worker
-            while index < source.value.count {
-                results.set(index, transform(source.value[index]))
-                index += workers
-            }
+        DispatchQueue.concurrentPerform(iterations: source.value.count) { index in
+            results.set(index, transform(source.value[index]))
         }
     }
     return results.values()
