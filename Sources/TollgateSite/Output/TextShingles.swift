@@ -11,28 +11,45 @@ enum TextShingles {
 
     /// Token hashes of `text`, and the indices of the tokens that end a sentence.
     static func tokens(of text: String) -> (hashes: [UInt64], sentenceEnds: [Int]) {
+        var text = text
+        return text.withUTF8 { tokens(of: $0) }
+    }
+
+    private static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+    private static let prime: UInt64 = 0x100_0000_01b3
+
+    /// For each byte, its lowercase form when it is an ASCII letter or digit, else 0.
+    private static let asciiWordBytes: [UInt8] = (0...255).map { byte in
+        switch UInt8(byte) {
+        case 0x30...0x39, 0x61...0x7A: UInt8(byte)
+        case 0x41...0x5A: UInt8(byte) | 0x20
+        default: 0
+        }
+    }
+
+    /// The tokenizer itself: one pass over the bytes, with tight loops for the two common
+    /// cases (a run of ASCII letters and digits, and the inside of a tag).
+    private static func tokens(of bytes: UnsafeBufferPointer<UInt8>) -> (hashes: [UInt64], sentenceEnds: [Int]) {
         var hashes: [UInt64] = []
         var ends: [Int] = []
-        var text = text
-        hashes.reserveCapacity(text.utf8.count / 6)
-        text.withUTF8 { bytes in
-            var index = 0
-            var current: UInt64 = 0
-            var inWord = false
-            var inTag = false
-            var tagStart = 0
-            var quote: UInt8 = 0
+        hashes.reserveCapacity(bytes.count / 6)
+        var index = 0
+        var current = offsetBasis
+        var inWord = false
+        var inTag = false
+        var tagStart = 0
+        var quote: UInt8 = 0
+        let count = bytes.count
+        return asciiWordBytes.withUnsafeBufferPointer { wordBytes in
             @inline(__always) func endWord() {
                 if inWord { hashes.append(current) }
                 inWord = false
-                current = 0xcbf2_9ce4_8422_2325
+                current = offsetBasis
             }
             @inline(__always) func endSentence() {
                 endWord()
                 if !hashes.isEmpty, ends.last != hashes.count - 1 { ends.append(hashes.count - 1) }
             }
-            current = 0xcbf2_9ce4_8422_2325
-            let count = bytes.count
             while index < count {
                 let byte = bytes[index]
                 if quote != 0 {
@@ -50,19 +67,46 @@ enum TextShingles {
                         continue
                     }
                 } else if inTag {
-                    if byte == 0x22 || byte == 0x27 {
+                    // Markup: skip to the next quote, `>` or `&`.
+                    var cursor = index
+                    while cursor < count {
+                        let next = bytes[cursor]
+                        if next == 0x22 || next == 0x27 || next == 0x3E || next == 0x26 { break }
+                        cursor += 1
+                    }
+                    index = cursor
+                    guard index < count else { break }
+                    let mark = bytes[index]
+                    if mark == 0x22 || mark == 0x27 {
                         endSentence()
-                        quote = byte
+                        quote = mark
                         inTag = false
-                    } else if byte == 0x3E {
+                    } else if mark == 0x3E {
                         inTag = false
                         if Self.endsBlock(bytes, from: tagStart) { endSentence() }
-                    } else if byte == 0x26, Self.matches(bytes, index, "&gt;") {
+                    } else if Self.matches(bytes, index, "&gt;") {
                         inTag = false
                         if Self.endsBlock(bytes, from: tagStart) { endSentence() }
                         index += 3
                     }
                     index += 1
+                    continue
+                }
+                let lower = wordBytes[Int(byte)]
+                if lower != 0 {
+                    // A run of ASCII letters and digits.
+                    var hash = current
+                    var cursor = index
+                    var next = lower
+                    repeat {
+                        hash = (hash ^ UInt64(next)) &* prime
+                        cursor += 1
+                        guard cursor < count else { break }
+                        next = wordBytes[Int(bytes[cursor])]
+                    } while next != 0
+                    current = hash
+                    inWord = true
+                    index = cursor
                     continue
                 }
                 switch byte {
@@ -81,12 +125,6 @@ enum TextShingles {
                         while end < count, end < index + 10, bytes[end] != 0x3B { end += 1 }
                         if end < count, bytes[end] == 0x3B { index = end }
                     }
-                case 0x30...0x39, 0x61...0x7A:
-                    current = (current ^ UInt64(byte)) &* 0x100_0000_01b3
-                    inWord = true
-                case 0x41...0x5A:
-                    current = (current ^ UInt64(byte | 0x20)) &* 0x100_0000_01b3
-                    inWord = true
                 case 0x2E, 0x21, 0x3F:  // . ! ?
                     let next = index + 1 < count ? bytes[index + 1] : 0x20
                     if next == 0x20 || next == 0x0A || next == 0x3C || next == 0x22 || next == 0x29 { endSentence() } else { endWord() }
@@ -95,8 +133,8 @@ enum TextShingles {
                     if byte == 0xE3, index + 2 < count, bytes[index + 1] == 0x80, bytes[index + 2] == 0x82 {
                         endSentence()  // 。
                     } else if index + 2 < count {
-                        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-                        for offset in 0..<3 { hash = (hash ^ UInt64(bytes[index + offset])) &* 0x100_0000_01b3 }
+                        var hash = offsetBasis
+                        for offset in 0..<3 { hash = (hash ^ UInt64(bytes[index + offset])) &* prime }
                         hashes.append(hash)
                     }
                     index += 2
@@ -109,10 +147,10 @@ enum TextShingles {
                     index += 2
                 case 0xC0...0xDF, 0xF0...0xFF:
                     // Letters of other scripts (two- and four-byte sequences) are part of words.
-                    current = (current ^ UInt64(byte)) &* 0x100_0000_01b3
+                    current = (current ^ UInt64(byte)) &* prime
                     inWord = true
                 case 0x80...0xBF:
-                    if inWord { current = (current ^ UInt64(byte)) &* 0x100_0000_01b3 }
+                    if inWord { current = (current ^ UInt64(byte)) &* prime }
                 case 0xE0...0xE2, 0xEA...0xEE:
                     // Punctuation such as curly quotes and dashes (E2 80 xx) separates words.
                     endWord()
@@ -123,8 +161,8 @@ enum TextShingles {
                 index += 1
             }
             endWord()
+            return (hashes, ends)
         }
-        return (hashes, ends)
     }
 
     /// The fingerprint of the `width` token hashes starting at `start`.

@@ -15,6 +15,8 @@ struct PageContexts: Sendable {
     let tags: [TagIndexEntry]
 
     private let siteValues: SendableDictionary
+    /// The strings table (`t`).
+    private let stringValues: SendableDictionary
     private let courseCards: [SendableDictionary]
     private let chapterRefs: [SendableDictionary]
     private let origin: String
@@ -34,6 +36,7 @@ struct PageContexts: Sendable {
         self.published = published
         self.courseBodies = courseBodies
         origin = config.origin
+        stringValues = SendableDictionary(strings.values)
         let base = config.basePath
         siteValues = SendableDictionary([
             "title": config.title, "description": config.description, "language": config.language,
@@ -118,7 +121,7 @@ struct PageContexts: Sendable {
 
     /// The outline context of a course (for `partials/outline`).
     func outlineContext(course index: Int) -> [String: Any] {
-        ["course": courseCard(index), "sections": sections(course: index), "t": strings.values, "site": siteValues.value]
+        ["course": courseCard(index), "sections": sections(course: index), "t": stringValues.value, "site": siteValues.value]
     }
 
     /// The context every page has, merged with `values`.
@@ -126,20 +129,22 @@ struct PageContexts: Sendable {
         kind: String, title: String, description: String, url: String, breadcrumbs: [(String, String)],
         values: [String: Any]
     ) -> [String: Any] {
-        var context = values
+        // Shared parts (cards, chapter references, site, strings) are wrapped once, in
+        // `init`; the values made for this page are wrapped here.
+        var context = values.mapValues { $0 is String ? TemplateText.wrapping($0) : $0 }
         context["site"] = siteValues.value
-        context["t"] = strings.values
+        context["t"] = stringValues.value
         let crumbs: [[String: Any]] = breadcrumbs.enumerated().map { index, crumb in
             ["title": crumb.0, "url": crumb.1, "is_current": index == breadcrumbs.count - 1]
         }
-        context["breadcrumbs"] = crumbs
+        context["breadcrumbs"] = TemplateText.wrapping(crumbs)
         context["has_breadcrumbs"] = !crumbs.isEmpty
         var page: [String: Any] = [
             "title": title, "description": description, "url": url, "permalink": origin + url,
             "og_type": kind == "chapter" ? "article" : "website", "kind": kind,
         ]
         for candidate in ["catalog", "course", "chapter", "tag", "tags", "404"] { page["is_\(candidate)"] = candidate == kind }
-        context["page"] = page
+        context["page"] = TemplateText.wrapping(page)
         return context
     }
 
@@ -157,7 +162,7 @@ struct PageContexts: Sendable {
     func course(_ index: Int, outline: String) -> [String: Any] {
         let course = content.courses[index]
         var card = courseCard(index)
-        card["content"] = courseBodies[index]
+        card["content"] = TemplateText(courseBodies[index])
         card["first_chapter"] = chapterRef(course.chapterIndices.first)
         let related = relatedCourses(of: index).map(courseCard)
         return page(
@@ -175,9 +180,9 @@ struct PageContexts: Sendable {
         let course = content.courses[chapter.courseIndex]
         let published = published[index]
         var ref = chapterRefs[index].value
-        ref["content"] = published.html
+        ref["content"] = TemplateText(published.html)
         let toc: [[String: Any]] = published.headings.filter { (2...3).contains($0.level) }.map {
-            ["level": $0.level, "id": $0.id, "title": $0.text]
+            ["level": $0.level, "id": TemplateText($0.id), "title": TemplateText($0.text)]
         }
         ref["toc"] = toc
         ref["has_toc"] = !toc.isEmpty
@@ -187,12 +192,12 @@ struct PageContexts: Sendable {
         var locked: Any = false
         var sealed: Any = false
         if let payload = published.sealed {
-            sealed = ["payload": payload.json, "script": config.basePath + "/assets/" + UnlockModule.script]
+            sealed = TemplateText.wrapping(["payload": payload.json, "script": config.basePath + "/assets/" + UnlockModule.script])
         }
         if published.isLocked {
             let buyTiers = ([chapter.tier] + config.tiers.readers(of: chapter.tier).filter { $0.id != chapter.tier.id })
                 .filter { $0.checkoutURL != nil }.map(Self.tierRef)
-            locked = ["tier": Self.tierRef(chapter.tier), "buy_tiers": buyTiers, "has_buy_tiers": !buyTiers.isEmpty] as [String: Any]
+            locked = TemplateText.wrapping(["tier": Self.tierRef(chapter.tier), "buy_tiers": buyTiers, "has_buy_tiers": !buyTiers.isEmpty] as [String: Any])
         }
         var crumbs = [home, (course.title, course.urlPath)]
         if let part = chapter.partTitle { crumbs.append((part, course.urlPath + "#" + (course.sections.first { $0.chapterIndices.contains(index) }?.part?.slug).map { Slug.encode(Part.anchor($0)) }!)) }
@@ -254,8 +259,10 @@ struct PageContexts: Sendable {
 }
 
 /// A dictionary of template values shared across threads. The values are only ever
-/// strings, numbers, booleans and arrays or dictionaries of them, all immutable.
+/// text (``TemplateText``), numbers, booleans and arrays or dictionaries of them, all
+/// immutable.
 struct SendableDictionary: @unchecked Sendable {
     let value: [String: Any]
-    init(_ value: [String: Any]) { self.value = value }
+    /// Makes every string of `value` a ``TemplateText``.
+    init(_ value: [String: Any]) { self.value = TemplateText.wrapping(value) }
 }
