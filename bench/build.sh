@@ -179,6 +179,9 @@ FAILED=0
 run_timed() {
     local tag=$1 log=$2; shift 2
     local tf=$log.time rc=0
+    # Earlier runs' output is still being written back to disk (the kernel starts 30 s
+    # after a write): flush it first, so that no run pays for the one before it.
+    sync
     timeout "$BUILD_TIMEOUT" "$TIME" -f '%e %M' -o "$tf" "$@" > "$log.out" 2> "$log.err" || rc=$?
     if [ "$rc" -ne 0 ]; then
         echo "!! $tag failed (exit $rc): $*" >&2
