@@ -78,4 +78,29 @@ struct LayoutTests {
         #expect(page.contains("<p class=\"custom-404\">Page not found</p>"))
         #expect(page.contains("<html lang=\"en\">"), "the override lost the base layout")
     }
+
+    @Test("layouts escape & < > \" ' in values, keep {{{raw}}} values, and text works in sections and transforms")
+    func valuesRenderAsMustacheText() throws {
+        let site = try FixtureSite(copying: Fixtures.valid("valid"))
+        defer { site.remove() }
+        let intro = site.root.appendingPathComponent("content/go/01-intro.md")
+        let text = try String(contentsOf: intro, encoding: .utf8)
+        try text.replacingOccurrences(of: "title: Intro", with: #"title: "Tom's <b> & \"quotes\" — ok""#)
+            .write(to: intro, atomically: true, encoding: .utf8)
+        let layouts = site.root.appendingPathComponent("layouts")
+        try FileManager.default.createDirectory(at: layouts, withIntermediateDirectories: true)
+        try """
+            {{<base}}{{$main}}{{#chapter}}<p id="escaped">{{title}}</p>
+            <p id="upper">{{uppercased(title)}}</p>
+            <p id="section">{{#title}}has a title{{/title}}{{^title}}no title{{/title}}</p>
+            <div id="raw">{{{content}}}</div>{{/chapter}}{{/main}}{{/base}}
+            """.write(to: layouts.appendingPathComponent("chapter.mustache"), atomically: true, encoding: .utf8)
+        let output = site.outputFolder()
+        _ = try Pipeline.build(BuildOptions.fixture(source: site.root, output: output))
+        let page = try FixtureSite.read("go/intro/index.html", in: output)
+        #expect(page.contains(#"<p id="escaped">Tom&#39;s &lt;b&gt; &amp; &quot;quotes&quot; — ok</p>"#))
+        #expect(page.contains(#"<p id="upper">TOM&#39;S &lt;B&gt; &amp; &quot;QUOTES&quot; — OK</p>"#))
+        #expect(page.contains(#"<p id="section">has a title</p>"#))
+        #expect(page.contains(#"<div id="raw"><p>"#), "{{{content}}} is the chapter's HTML, not escaped")
+    }
 }
