@@ -64,7 +64,7 @@ struct LeakFingerprints: Sendable {
 
     /// FNV-1a of UTF-8 bytes.
     static func textHash(_ bytes: some Sequence<UInt8>) -> UInt64 {
-        bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+        bytes.reduce(TextShingles.offsetBasis) { ($0 ^ UInt64($1)) &* TextShingles.prime }
     }
 
     /// Calls `body` with the ``textHash(_:)`` of the trimmed text between each `>` and the
@@ -156,10 +156,6 @@ struct LeakScanner: Sendable {
     /// Extensions of files that can carry text.
     static let textExtensions: Set<String> = ["html", "htm", "xml", "json", "js", "mjs", "txt", "css", "svg", "md", "webmanifest", "map"]
 
-    /// The problem of a file that carries premium text of `source`.
-    static func diagnostic(file: String, source: String, building: Bool = true) -> Diagnostic {
-        Diagnostic(file: file, "premium text of \(source) is in this file in clear\(building ? "; nothing was published" : "")")
-    }
 
     /// One diagnostic per output file that contains a premium sentence.
     ///
@@ -172,6 +168,18 @@ struct LeakScanner: Sendable {
 
     /// False for `tollgate check --leaks`, which publishes nothing either way.
     var building = true
+
+    /// One diagnostic per chapter of `chapters` whose premium text is in `file`.
+    func diagnostics(chapters: some Sequence<Int>, file: String) -> [Diagnostic] {
+        chapters.sorted().map {
+            Diagnostic(file: file, "premium text of \(chapterSources[$0]) is in this file in clear\(building ? "; nothing was published" : "")")
+        }
+    }
+
+    /// The diagnostics of `text`, the content of `file`.
+    func leaks(in text: String, file: String) -> [Diagnostic] {
+        diagnostics(chapters: fingerprints.leaks(in: text), file: file)
+    }
 
     /// ``scan(folder:label:skipping:)``, with the number of text files scanned.
     func scanCounting(folder: URL, label: String, skipping: Set<String> = []) -> (leaks: [Diagnostic], files: Int) {
@@ -186,8 +194,7 @@ struct LeakScanner: Sendable {
         guard !fingerprints.isEmpty else { return ([], files.count) }
         let results: [[Diagnostic]] = parallelMap(files) { path in
             guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path) else { return [] }
-            let text = String(decoding: data, as: UTF8.self)
-            return fingerprints.leaks(in: text).sorted().map { Self.diagnostic(file: "\(label)/\(path)", source: chapterSources[$0], building: building) }
+            return leaks(in: String(decoding: data, as: UTF8.self), file: "\(label)/\(path)")
         }
         return (results.flatMap { $0 }, files.count)
     }

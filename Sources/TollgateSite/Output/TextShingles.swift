@@ -15,8 +15,9 @@ enum TextShingles {
         return text.withUTF8 { tokens(of: $0) }
     }
 
-    private static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
-    private static let prime: UInt64 = 0x100_0000_01b3
+    /// FNV-1a's offset basis and prime, for word hashes.
+    static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let prime: UInt64 = 0x100_0000_01b3
 
     /// For each byte, its lowercase form when it is an ASCII letter or digit, else 0.
     private static let asciiWordBytes: [UInt8] = (0...255).map { byte in

@@ -18,16 +18,12 @@ extension BuildStep {
 
         // Pages are checked for premium text as they are written, while they are in memory;
         // the verify step checks every other file.
-        let fingerprints = context.fingerprints
-        let sources = content.chapters.map(\.source)
+        let scanner = LeakScanner(fingerprints: context.fingerprints, chapterSources: content.chapters.map(\.source))
         let label = context.options.output.lastPathComponent
-        @Sendable func leaks(in html: String, path: String) -> [Diagnostic] {
-            fingerprints.leaks(in: html).sorted().map { LeakScanner.diagnostic(file: "\(label)/\(path)", source: sources[$0]) }
-        }
         // A course's outline is the same on each of its chapter pages: it is checked once
         // (a leak is reported for every page it is on), and chapter pages are rendered and
         // checked with a placeholder that is then replaced.
-        let outlineLeaks = outlines.map { fingerprints.leaks(in: $0.html).sorted() }
+        let outlineLeaks = outlines.map { scanner.fingerprints.leaks(in: $0.html) }
 
         // Listing pages first: a tag page can list thousands of chapters, and starting the
         // largest pages first keeps every core busy to the end.
@@ -35,30 +31,24 @@ extension BuildStep {
             pages.tags.indices.map(PageJob.tag) + [.tagsIndex, .catalog]
             + content.courses.indices.map(PageJob.course) + content.chapters.indices.map(PageJob.chapter) + [.notFound]
         let results: [(path: String, leaks: [Diagnostic], failure: Diagnostic?)] = parallelMap(jobs) { job in
-            let path: String
-            let html: String
-            var found: [Diagnostic]
+            let (template, values, path): (String, [String: Any], String)
             switch job {
             case .chapter(let index):
-                let chapter = content.chapters[index]
-                path = chapter.outputFolder + "/index.html"
-                let page = theme.render("chapter", pages.chapter(index, outline: CourseOutline.placeholder))
-                found = leaks(in: page, path: path)
-                found += outlineLeaks[chapter.courseIndex].map { LeakScanner.diagnostic(file: "\(label)/\(path)", source: sources[$0]) }
-                html = CourseOutline.insert(outlines[chapter.courseIndex].marking(chapter: index), into: page)
-            default:
-                let (template, values): (String, [String: Any])
-                (template, values, path) =
-                    switch job {
-                    case .catalog: ("catalog", pages.catalog(), "index.html")
-                    case .course(let index):
-                        ("course", pages.course(index, outline: outlines[index].html), content.courses[index].outputFolder + "/index.html")
-                    case .tagsIndex: ("tags", pages.tagsIndex(), "tags/index.html")
-                    case .tag(let index): ("tag", pages.tag(pages.tags[index]), "tags/\(pages.tags[index].slug)/index.html")
-                    case .notFound, .chapter: ("404", pages.notFound(), "404.html")
-                    }
-                html = theme.render(template, values)
-                found = leaks(in: html, path: path)
+                path = content.chapters[index].outputFolder + "/index.html"
+                (template, values) = ("chapter", pages.chapter(index, outline: CourseOutline.placeholder))
+            case .catalog: (template, values, path) = ("catalog", pages.catalog(), "index.html")
+            case .course(let index):
+                (template, values, path) = ("course", pages.course(index, outline: outlines[index].html), content.courses[index].outputFolder + "/index.html")
+            case .tagsIndex: (template, values, path) = ("tags", pages.tagsIndex(), "tags/index.html")
+            case .tag(let index): (template, values, path) = ("tag", pages.tag(pages.tags[index]), "tags/\(pages.tags[index].slug)/index.html")
+            case .notFound: (template, values, path) = ("404", pages.notFound(), "404.html")
+            }
+            var html = theme.render(template, values)
+            var found = scanner.leaks(in: html, file: "\(label)/\(path)")
+            if case .chapter(let index) = job {
+                let course = content.chapters[index].courseIndex
+                found += scanner.diagnostics(chapters: outlineLeaks[course], file: "\(label)/\(path)")
+                html = CourseOutline.insert(outlines[course].marking(chapter: index), into: html)
             }
             do {
                 try staging.write(html, to: path)

@@ -131,7 +131,7 @@ struct PageContexts: Sendable {
     ) -> [String: Any] {
         // Shared parts (cards, chapter references, site, strings) are wrapped once, in
         // `init`; the values made for this page are wrapped here.
-        var context = values.mapValues { $0 is String ? TemplateText.wrapping($0) : $0 }
+        var context = values.mapValues { value in (value as? String).map(TemplateText.init) ?? value }
         context["site"] = siteValues.value
         context["t"] = stringValues.value
         let crumbs: [[String: Any]] = breadcrumbs.enumerated().map { index, crumb in
