@@ -30,22 +30,25 @@ public struct MarkdownRenderer: Sendable {
 
     private static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
 
-    /// libcmark-gfm keeps the inline parser's special characters in one global table: each
-    /// parse adds its extensions' characters (`~`, `w`, `:`…) and removes them when it
-    /// finishes, so two parses at once can lose strikethrough or autolinks. Parsing holds
-    /// this lock; walking and rendering the tree run in parallel.
-    private static let parseLock = NSLock()
+    /// libcmark-gfm keeps the inline parser's special characters in one global table:
+    /// `cmark_parser_finish` adds its extensions' characters (`~`, `w`, `:`…) before the
+    /// inline pass and removes them after it, so a parse that finishes while another is in
+    /// its inline pass takes strikethrough and autolinks away from the other one. The table
+    /// cannot simply be filled once: the same per-extension lists tell the emphasis pass which
+    /// extension owns a delimiter. Finishing holds this lock; feeding lines (block structure,
+    /// which never reads the table), walking and rendering the tree run in parallel.
+    private static let finishLock = NSLock()
 
-    /// Parses `markdown` with `parser`, one parse at a time (see ``parseLock``).
+    /// Parses `markdown` with `parser`; only the inline pass is serialized (see ``finishLock``).
     private static func parse(_ markdown: String, with parser: OpaquePointer) -> OpaquePointer? {
         var source = markdown
-        parseLock.lock()
-        defer { parseLock.unlock() }
         source.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in
                 cmark_parser_feed(parser, chars.baseAddress, chars.count)
             }
         }
+        finishLock.lock()
+        defer { finishLock.unlock() }
         return cmark_parser_finish(parser)
     }
 
