@@ -21,7 +21,10 @@ package final class YAMLObject {
     package static func parse(_ text: String, file: String, lineOffset: Int = 0, what: String) throws -> YAMLObject {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            // Every value is read as text and typed here (`int`, `bool`), so Yams's default
+            // resolver, which runs several regular expressions on every scalar, keys included,
+            // would only cost time. Naming the encoding spares Yams reading the environment.
+            node = try Yams.compose(yaml: text, .basic, .default, .utf8)
         } catch let error as YamlError {
             throw Diagnostic(file: file, line: Self.line(of: error).map { $0 + lineOffset }, "invalid YAML in \(what): \(Self.problem(of: error))")
         } catch {
