@@ -43,7 +43,15 @@ package enum Encoding {
     /// `text` as a JSON string literal that is also safe inside an HTML `<script>` element.
     package static func jsonString(_ text: String) -> String {
         // Base64 and ids, the common case, need no escape: one scan, one copy.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0xE2 }) {
+        @inline(__always) func needsEscape(_ byte: UInt8) -> Bool {
+            byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x3C || byte == 0x3E || byte == 0x26 || byte == 0xE2
+        }
+        let clean = text.utf8.withContiguousStorageIfAvailable { bytes in
+            var index = 0
+            while index < bytes.count, !needsEscape(bytes[index]) { index += 1 }
+            return index == bytes.count
+        } ?? !text.utf8.contains(where: needsEscape)
+        if clean {
             return "\"" + text + "\""
         }
         var out: [UInt8] = [0x22]

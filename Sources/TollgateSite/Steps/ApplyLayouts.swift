@@ -7,9 +7,10 @@ extension BuildStep {
         context.staging = staging.url
         let theme = context.theme!
         let content = context.content
+        let published = context.published
         let pages = PageContexts(
             config: context.config, strings: context.strings, content: content,
-            published: context.published, courseBodies: context.courseBodies)
+            published: published, courseBodies: context.courseBodies)
         let outlines = parallelMap(Array(content.courses.indices)) { index in
             CourseOutline(
                 html: theme.render("partials/outline", pages.outlineContext(course: index)),
@@ -21,8 +22,8 @@ extension BuildStep {
         let scanner = LeakScanner(fingerprints: context.fingerprints, chapterSources: content.chapters.map(\.source))
         let label = context.options.output.lastPathComponent
         // A course's outline is the same on each of its chapter pages: it is checked once
-        // (a leak is reported for every page it is on), and chapter pages are rendered and
-        // checked with a placeholder that is then replaced.
+        // (a leak is reported for every page it is on). Chapter pages are rendered and checked
+        // with placeholders for it and for the sealed payload (ciphertext), then filled.
         let outlineLeaks = outlines.map { scanner.fingerprints.leaks(in: $0.html) }
 
         // Listing pages first: a tag page can list thousands of chapters, and starting the
@@ -35,7 +36,7 @@ extension BuildStep {
             switch job {
             case .chapter(let index):
                 path = content.chapters[index].outputFolder + "/index.html"
-                (template, values) = ("chapter", pages.chapter(index, outline: CourseOutline.placeholder))
+                (template, values) = ("chapter", pages.chapter(index, outline: PagePlaceholder.outline, payload: PagePlaceholder.sealedPayload))
             case .catalog: (template, values, path) = ("catalog", pages.catalog(), "index.html")
             case .course(let index):
                 (template, values, path) = ("course", pages.course(index, outline: outlines[index].html), content.courses[index].outputFolder + "/index.html")
@@ -48,7 +49,9 @@ extension BuildStep {
             if case .chapter(let index) = job {
                 let course = content.chapters[index].courseIndex
                 found += scanner.diagnostics(chapters: outlineLeaks[course], file: "\(label)/\(path)")
-                html = CourseOutline.insert(outlines[course].marking(chapter: index), into: html)
+                var replacements = [(PagePlaceholder.outline, outlines[course].marking(chapter: index))]
+                if let sealed = published[index].sealed { replacements.append((PagePlaceholder.sealedPayload, [sealed.json[...]])) }
+                html = PagePlaceholder.fill(html, with: replacements)
             }
             do {
                 try staging.write(html, to: path)

@@ -174,8 +174,10 @@ struct PageContexts: Sendable {
             ])
     }
 
-    /// - Parameter outline: the course outline with this chapter marked as current.
-    func chapter(_ index: Int, outline: String) -> [String: Any] {
+    /// - Parameters:
+    ///   - outline: the course outline with this chapter marked as current.
+    ///   - payload: the page's sealed payload; its JSON when nil.
+    func chapter(_ index: Int, outline: String, payload: String? = nil) -> [String: Any] {
         let chapter = content.chapters[index]
         let course = content.courses[chapter.courseIndex]
         let published = published[index]
@@ -191,8 +193,8 @@ struct PageContexts: Sendable {
         let next = position + 1 < course.chapterIndices.count ? course.chapterIndices[position + 1] : nil
         var locked: Any = false
         var sealed: Any = false
-        if let payload = published.sealed {
-            sealed = TemplateText.wrapping(["payload": payload.json, "script": config.basePath + "/assets/" + UnlockModule.script])
+        if let sealedChapter = published.sealed {
+            sealed = TemplateText.wrapping(["payload": payload ?? sealedChapter.json, "script": config.basePath + "/assets/" + UnlockModule.script])
         }
         if published.isLocked {
             let buyTiers = ([chapter.tier] + config.tiers.readers(of: chapter.tier).filter { $0.id != chapter.tier.id })
