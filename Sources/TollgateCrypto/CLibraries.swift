@@ -140,11 +140,19 @@ enum Sodium {
 
 /// Raw DEFLATE (RFC 1951) through zlib: what `DecompressionStream("deflate-raw")` reads.
 enum ZLib {
-    /// Compresses at level 9 with a 32 KiB window and no header. The output depends only
-    /// on the input and zlib's version, so builds stay reproducible.
+    /// Compresses at level 1 with no header and a window just large enough for `input`. The
+    /// output depends only on the input and zlib's version, so builds stay reproducible.
+    ///
+    /// On chapter-sized HTML (a few KiB), levels 6 and 9 give the same size and level 1 about
+    /// 5 % more, while zlib's set-up for a 32 KiB window costs more than compressing: a window
+    /// sized to the input and level 1 take half the time of level 9 with the full window. Any
+    /// raw DEFLATE reader takes a smaller window (`DecompressionStream` included).
     static func deflateRaw(_ input: [UInt8]) throws(CryptoError) -> [UInt8] {
         var stream = z_stream()
-        guard deflateInit2_(&stream, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        // zlib's own margin: a window of 2^bits bytes covers `input` when it is at least this large.
+        var windowBits: Int32 = 9
+        while windowBits < 15, 1 << windowBits < input.count + 262 { windowBits += 1 }
+        guard deflateInit2_(&stream, 1, Z_DEFLATED, -windowBits, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw .compressionFailed
         }
         defer { deflateEnd(&stream) }

@@ -19,6 +19,23 @@ final class SealingTests: XCTestCase {
         }
     }
 
+    /// The window is sized to the input: chapters from empty to past zlib's largest window
+    /// (32 KiB) round-trip, and an inflater with the full window reads every one.
+    func testCompressionRoundTripsAtEverySize() throws {
+        var generator = SystemRandomNumberGenerator()
+        for size in [0, 1, 200, 250, 511, 512, 4_000, 16_000, 32_506, 32_768, 200_000] {
+            let words = (0..<size).map { index in index % 7 == 0 ? UInt8(0x20) : UInt8.random(in: 0x61...0x7A, using: &generator) }
+            let repeated = [UInt8](repeating: 0x41, count: size)
+            for input in [words, repeated] {
+                let compressed = try ZLib.deflateRaw(input)
+                XCTAssertEqual(try ZLib.inflateRaw(compressed, limit: size), input, "\(size) bytes")
+            }
+        }
+        let chapter = String(repeating: html, count: 500)
+        let sealed = try sealer().seal(html: chapter, path: "course/long/", readers: ["member"])
+        XCTAssertEqual(try sealed.open(site: "courses.example.com", path: "course/long/", with: master.tierKey("member", epoch: 1)), chapter)
+    }
+
     func testJSONRoundTripAndNoMarkupCharacters() throws {
         let sealed = try sealer().seal(html: html, path: "course/one/", readers: ["member"])
         XCTAssertEqual(try SealedChapter(json: sealed.json), sealed)
