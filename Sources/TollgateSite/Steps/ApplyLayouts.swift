@@ -5,12 +5,12 @@ extension BuildStep {
     static let applyLayouts = BuildStep(name: "apply layouts") { context in
         let staging = try OutputFolder.staging(for: context.options.output)
         context.staging = staging.url
-        let theme = context.theme!
         let content = context.content
         let published = context.published
         let pages = PageContexts(
             config: context.config, strings: context.strings, content: content,
             published: published, courseBodies: context.courseBodies)
+        let theme = context.theme!.folding(pages.templateConstants)
         let outlines = parallelMap(Array(content.courses.indices)) { index in
             CourseOutline(
                 html: theme.render("partials/outline", pages.outlineContext(course: index)),

@@ -38,12 +38,9 @@ struct PageContexts: Sendable {
         origin = config.origin
         stringValues = SendableDictionary(strings.values)
         let base = config.basePath
-        siteValues = SendableDictionary([
-            "title": config.title, "description": config.description, "language": config.language,
-            "base_url": config.baseURL, "home": base + "/", "assets": base + "/assets",
-            "feed": base + "/feed.xml", "tags_url": base + "/tags/", "author": config.author,
-            "copyright": config.copyright, "has_copyright": !config.copyright.isEmpty,
-        ])
+        var site: [String: Any] = Self.siteText(config)
+        site["has_copyright"] = !config.copyright.isEmpty
+        siteValues = SendableDictionary(site)
 
         // Tags: one page each, by slug; the first spelling seen names the tag.
         var tagsBySlug: [String: TagIndexEntry] = [:]
@@ -92,6 +89,23 @@ struct PageContexts: Sendable {
             ])
         }
     }
+
+    /// The text values of `site`.
+    private static func siteText(_ config: SiteConfig) -> [String: String] {
+        let base = config.basePath
+        return [
+            "title": config.title, "description": config.description, "language": config.language,
+            "base_url": config.baseURL, "home": base + "/", "assets": base + "/assets",
+            "feed": base + "/feed.xml", "tags_url": base + "/tags/", "author": config.author,
+            "copyright": config.copyright,
+        ]
+    }
+
+    /// The text every page's context has under `t` and `site`, for ``Theme/folding(_:)``.
+    ///
+    /// Folding relies on these two keys being found at the root of every context: no object
+    /// a page puts in its context, at any depth, has a key named `t` or `site`.
+    var templateConstants: [String: [String: String]] { ["t": strings.values, "site": Self.siteText(config)] }
 
     // MARK: Shapes
 

@@ -11,6 +11,8 @@ struct Theme: Sendable {
     let library: MustacheLibrary
     /// Asset files to copy to `assets/`: output name → file.
     let assets: [(name: String, url: URL)]
+    /// The text of every template, by name.
+    private let texts: [String: String]
 
     /// Loads and checks the built-in theme and `siteLayouts` (when it exists).
     ///
@@ -60,6 +62,26 @@ struct Theme: Sendable {
         if !problems.isEmpty { throw DiagnosticList(items: problems) }
         library = MustacheLibrary(templates: templates)
         self.assets = assets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        self.texts = texts.mapValues(\.text)
+    }
+
+    private init(library: MustacheLibrary, assets: [(name: String, url: URL)], texts: [String: String]) {
+        self.library = library
+        self.assets = assets
+        self.texts = texts
+    }
+
+    /// This theme with the values every page shares written into its templates
+    /// (``TemplateConstants``); renders exactly what this theme renders, faster.
+    func folding(_ constants: [String: [String: String]]) -> Theme {
+        var templates: [String: MustacheTemplate] = [:]
+        for (name, text) in texts {
+            // A template that folding would break (it cannot, by construction) keeps its text.
+            templates[name] =
+                (try? MustacheTemplate(string: Self.contentTypeLine + TemplateConstants.fold(text, constants: constants)))
+                ?? library.getTemplate(named: name)
+        }
+        return Theme(library: MustacheLibrary(templates: templates), assets: assets, texts: texts)
     }
 
     /// The first line of every template: values are escaped by ``HTMLText``.
