@@ -20,7 +20,8 @@ final class SealingTests: XCTestCase {
     }
 
     /// The window is sized to the input: chapters from empty to past zlib's largest window
-    /// (32 KiB) round-trip, and an inflater with the full window reads every one.
+    /// (32 KiB) round-trip, an inflater with the full window reads every one, and the bytes
+    /// are those of a full window (the worked example of docs/FORMAT.md pins one case).
     func testCompressionRoundTripsAtEverySize() throws {
         var generator = SystemRandomNumberGenerator()
         for size in [0, 1, 200, 250, 511, 512, 4_000, 16_000, 32_506, 32_768, 200_000] {
@@ -31,6 +32,13 @@ final class SealingTests: XCTestCase {
                 XCTAssertEqual(try ZLib.inflateRaw(compressed, limit: size), input, "\(size) bytes")
             }
         }
+        // 14,590 bytes get a 16 KiB window; zlib with its full 32 KiB window (Python's
+        // `zlib.compressobj(9, zlib.DEFLATED, -15, 8)`) gives these bytes, by BLAKE2b-256.
+        let paragraphs = Array((0..<300).map { "<p>Paragraph \($0) of the chapter, with words.</p>\n" }.joined().utf8)
+        let compressed = try ZLib.deflateRaw(paragraphs)
+        XCTAssertEqual(compressed.count, 792)
+        XCTAssertEqual(Encoding.hex(Sodium.blake2b(compressed, key: nil, outputLength: 32)), "771a19edc6f443ec42b7d7f249e3e935531466c91b248d4d62365cc3f9333f37")
+
         let chapter = String(repeating: html, count: 500)
         let sealed = try sealer().seal(html: chapter, path: "course/long/", readers: ["member"])
         XCTAssertEqual(try sealed.open(site: "courses.example.com", path: "course/long/", with: master.tierKey("member", epoch: 1)), chapter)
