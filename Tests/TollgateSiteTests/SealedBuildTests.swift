@@ -66,6 +66,28 @@ struct SealedBuildTests {
         #expect(!(try built.read("rust/preview/index.html")).contains("tollgate-sealed"))
     }
 
+    @Test("text in a chapter that looks like the build's placeholders (raw HTML on) stays as written; outline and payload go where the layout put them")
+    func placeholderLookalikes() throws {
+        let site = try FixtureSite(copying: Fixtures.valid("valid"))
+        defer { site.remove() }
+        let config = site.root.appendingPathComponent("site.yml")
+        try (String(contentsOf: config, encoding: .utf8) + "markdown:\n  raw_html: true\n").write(to: config, atomically: true, encoding: .utf8)
+        let chapter = site.root.appendingPathComponent("content/rust/01-basics/02-ownership.md")
+        let lookalikes = "<!--tollgate:outline--> <!--tollgate:sealed-->"
+        let source = try String(contentsOf: chapter, encoding: .utf8)
+        try source.replacingOccurrences(of: "stays visible to everyone who visits.", with: "stays visible to everyone who visits. \(lookalikes)")
+            .write(to: chapter, atomically: true, encoding: .utf8)
+        _ = try Pipeline.build(BuildOptions.fixture(source: site.root, output: site.outputFolder()))
+        let html = try FixtureSite.read(ownership + "index.html", in: site.outputFolder())
+        #expect(html.contains(lookalikes))
+        #expect(html.components(separatedBy: "<ol class=\"outline\">").count == 2)
+        #expect(html.contains("href=\"/academy/\(ownership)\" aria-current=\"page\""))
+        let payload = try SealedPage(html: html).payload
+        let opened = try payload.open(site: "fixtures.example.org/academy", path: ownership, with: testMasterKey.tierKey("member", epoch: 1))
+        #expect(opened.contains("CANARY premium sentence number one"))
+        #expect(!html.contains("<!--tollgate:outline:") && !html.contains("<!--tollgate:sealed:"))
+    }
+
     @Test("an access code printed by `keys codes` opens the tier key in the site module's envelope")
     func accessCodes() throws {
         let built = try BuiltSite(Fixtures.valid("valid"))

@@ -25,6 +25,7 @@ extension BuildStep {
         // (a leak is reported for every page it is on). Chapter pages are rendered and checked
         // with placeholders for it and for the sealed payload (ciphertext), then filled.
         let outlineLeaks = outlines.map { scanner.fingerprints.leaks(in: $0.html) }
+        let placeholder = PagePlaceholder()
 
         // Listing pages first: a tag page can list thousands of chapters, and starting the
         // largest pages first keeps every core busy to the end.
@@ -36,7 +37,7 @@ extension BuildStep {
             switch job {
             case .chapter(let index):
                 path = content.chapters[index].outputFolder + "/index.html"
-                (template, values) = ("chapter", pages.chapter(index, outline: PagePlaceholder.outline, payload: PagePlaceholder.sealedPayload))
+                (template, values) = ("chapter", pages.chapter(index, outline: placeholder.outline, payload: placeholder.sealedPayload))
             case .catalog: (template, values, path) = ("catalog", pages.catalog(), "index.html")
             case .course(let index):
                 (template, values, path) = ("course", pages.course(index, outline: outlines[index].html), content.courses[index].outputFolder + "/index.html")
@@ -49,8 +50,8 @@ extension BuildStep {
             if case .chapter(let index) = job {
                 let course = content.chapters[index].courseIndex
                 found += scanner.diagnostics(chapters: outlineLeaks[course], file: "\(label)/\(path)")
-                var replacements = [(PagePlaceholder.outline, outlines[course].marking(chapter: index))]
-                if let sealed = published[index].sealed { replacements.append((PagePlaceholder.sealedPayload, [sealed.json[...]])) }
+                var replacements = [(placeholder.outline, outlines[course].marking(chapter: index))]
+                if let sealed = published[index].sealed { replacements.append((placeholder.sealedPayload, [sealed.json[...]])) }
                 html = PagePlaceholder.fill(html, with: replacements)
             }
             do {

@@ -1,3 +1,4 @@
+import Foundation
 import TollgateMarkdown
 
 /// A course's outline, rendered once and marked per page.
@@ -33,10 +34,17 @@ struct CourseOutline: Sendable {
 ///
 /// The page is checked for premium text with the placeholders in it; the outline is checked
 /// once per course, and the payload carries no plaintext. The parts then go in with one copy
-/// of the page.
-enum PagePlaceholder {
-    static let outline = "<!--tollgate:outline-->"
-    static let sealedPayload = "<!--tollgate:sealed-->"
+/// of the page. Each build makes its own placeholders, so text in a chapter (raw HTML on)
+/// can never be taken for one.
+struct PagePlaceholder: Sendable {
+    let outline: String
+    let sealedPayload: String
+
+    init() {
+        let token = UUID().uuidString
+        outline = "<!--tollgate:outline:\(token)-->"
+        sealedPayload = "<!--tollgate:sealed:\(token)-->"
+    }
 
     /// `page` with the first occurrence of each placeholder replaced by its parts; a
     /// placeholder the layout did not print is skipped.
