@@ -14,6 +14,8 @@ struct PageContexts: Sendable {
     let courseBodies: [String]
     let tags: [TagIndexEntry]
 
+    /// The text values of `site` (``siteValues`` has them and `has_copyright`).
+    private let siteText: [String: String]
     private let siteValues: SendableDictionary
     /// The strings table (`t`).
     private let stringValues: SendableDictionary
@@ -38,7 +40,13 @@ struct PageContexts: Sendable {
         origin = config.origin
         stringValues = SendableDictionary(strings.values)
         let base = config.basePath
-        var site: [String: Any] = Self.siteText(config)
+        siteText = [
+            "title": config.title, "description": config.description, "language": config.language,
+            "base_url": config.baseURL, "home": base + "/", "assets": base + "/assets",
+            "feed": base + "/feed.xml", "tags_url": base + "/tags/", "author": config.author,
+            "copyright": config.copyright,
+        ]
+        var site: [String: Any] = siteText
         site["has_copyright"] = !config.copyright.isEmpty
         siteValues = SendableDictionary(site)
 
@@ -90,22 +98,11 @@ struct PageContexts: Sendable {
         }
     }
 
-    /// The text values of `site`.
-    private static func siteText(_ config: SiteConfig) -> [String: String] {
-        let base = config.basePath
-        return [
-            "title": config.title, "description": config.description, "language": config.language,
-            "base_url": config.baseURL, "home": base + "/", "assets": base + "/assets",
-            "feed": base + "/feed.xml", "tags_url": base + "/tags/", "author": config.author,
-            "copyright": config.copyright,
-        ]
-    }
-
     /// The text every page's context has under `t` and `site`, for ``Theme/folding(_:)``.
     ///
     /// Folding relies on these two keys being found at the root of every context: no object
     /// a page puts in its context, at any depth, has a key named `t` or `site`.
-    var templateConstants: [String: [String: String]] { ["t": strings.values, "site": Self.siteText(config)] }
+    var templateConstants: [String: [String: String]] { ["t": strings.values, "site": siteText] }
 
     // MARK: Shapes
 

@@ -21,13 +21,12 @@ enum TemplateConstants {
     /// `text` with every foldable `{{root.key}}` of `constants` replaced by its value.
     static func fold(_ text: String, constants: [String: [String: String]]) -> String {
         guard !text.contains("{{="), !text.contains("{{%") else { return text }
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         let open: [UInt8] = Array("{{".utf8), close: [UInt8] = Array("}}".utf8)
         var index = 0
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            let view = UnsafeBufferPointer(buffer)
+        bytes.withUnsafeBufferPointer { view in
             while index < view.count {
                 guard let start = UTF8Search.firstOffset(of: open, in: view, from: index) else {
                     output.append(contentsOf: view[index...])
