@@ -77,9 +77,7 @@ struct PremiumAssetBuildTests {
                 if readers.contains(tier) {
                     #expect(try SealedAsset.open(sealed, site: Self.site, id: id, with: key).elementsEqual(original), "\(source) opens for \(tier)")
                 } else {
-                    #expect(throws: CryptoError.self, "\(source) does not open for \(tier)") {
-                        try SealedAsset.open(sealed, site: Self.site, id: id, with: key)
-                    }
+                    #expect((try? SealedAsset.open(sealed, site: Self.site, id: id, with: key)) == nil, "\(source) does not open for \(tier)")
                 }
             }
         }

@@ -23,7 +23,7 @@ struct SealedMarkupTests {
     }
 
     @Test("the locator resolves root, page-relative, absolute and encoded URLs, ignoring query and fragment")
-    func locator() {
+    func resolving() {
         let page = "/base/c/chapter/"
         #expect(locator.asset(at: "/base/c/media/poster.jpg", onPage: page) == 0)
         #expect(locator.asset(at: "../media/talk.webm?v=2#t=10", onPage: page) == 1)
