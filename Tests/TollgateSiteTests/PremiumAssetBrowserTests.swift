@@ -23,7 +23,7 @@ struct PremiumAssetBrowserTests {
             ["python3", FixtureSite.repositoryRoot.appendingPathComponent("Tests/e2e/asset_test.py").path],
             environment: [
                 "TOLLGATE_SITE": output.path, "TOLLGATE_CODES": "{\"member\": \(Encoding.jsonString(code))}",
-                "TOLLGATE_ASSET_PAGE": "studio/members/",
+                "TOLLGATE_ASSET_PAGE": "studio/members/", "TOLLGATE_BASE_PATH": "/academy",
                 "TOLLGATE_ASSET_IMAGE": content.appendingPathComponent("images/secret-diagram.png").path,
                 "TOLLGATE_ASSET_DOWNLOAD": content.appendingPathComponent("files/answer-kit.zip").path,
             ], timeout: 300)
