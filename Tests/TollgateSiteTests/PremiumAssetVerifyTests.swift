@@ -73,6 +73,24 @@ struct PremiumAssetVerifyTests {
         #expect(failure.diagnostics.map(\.file) == [output.path + "/stray.bin"])
     }
 
+    @Test("the asset is found inside other bytes at any offset, and not in files that share only its header")
+    func anyOffset() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-windows-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("out"), withIntermediateDirectories: true)
+        var generator = SystemRandomNumberGenerator()
+        let asset = Data((0..<3000).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        try asset.write(to: folder.appendingPathComponent("asset.bin"))
+        let check = PremiumAssetCheck(
+            assets: [PremiumAsset(asset: Asset(source: "asset.bin", output: "x/asset.bin"), readers: ["member"], chapters: [0])], source: folder)
+        for offset in [0, 1, 7, 31, 32, 33, 95, 1000] {
+            try (Data(repeating: 0x20, count: offset) + asset + Data("tail".utf8)).write(to: folder.appendingPathComponent("out/at-\(offset).dat"))
+        }
+        try (asset.prefix(600) + Data(repeating: 1, count: 2400)).write(to: folder.appendingPathComponent("out/header-only.dat"))
+        let files = check.findings(in: folder.appendingPathComponent("out"), label: "out").compactMap(\.file)
+        #expect(files == [0, 1, 1000, 31, 32, 33, 7, 95].map { "out/at-\($0).dat" })
+    }
+
     @Test("the windows sampled from an asset skip runs of one byte and find the asset inside other bytes")
     func windows() {
         var asset = [UInt8](repeating: 0, count: 4000)

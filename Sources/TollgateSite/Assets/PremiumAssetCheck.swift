@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Finds the bytes of premium assets in clear in a built site: a whole-file copy under any
 /// name (same size and hash, then the same bytes), or the asset inside another file (a few
 /// distinctive windows sampled from the middle of the asset, found in the file).
@@ -17,7 +23,18 @@ struct PremiumAssetCheck: Sendable {
     /// Window length; assets shorter than two windows are matched as whole files only.
     static let windowLength = 96
 
+    /// Distance between two probes of a file; windows are indexed at this many offsets.
+    static let probeStride = 32
+
     let prints: [Print]
+    /// Every 8 bytes of every window at offsets `0..<probeStride`: where they come from.
+    private let anchors: [UInt64: [Anchor]]
+
+    private struct Anchor: Sendable {
+        var print: Int
+        var window: Int
+        var offset: Int
+    }
 
     /// Reads every premium asset (from the site at `source`) once.
     init(assets: [PremiumAsset], source: URL) {
@@ -30,6 +47,18 @@ struct PremiumAssetCheck: Sendable {
                 return Print(source: asset.asset.source, size: bytes.count, hash: Self.hash(bytes), windows: Self.windows(of: bytes))
             }
         }
+        var anchors: [UInt64: [Anchor]] = [:]
+        for (printIndex, print) in prints.enumerated() {
+            for (windowIndex, window) in print.windows.enumerated() {
+                window.withUnsafeBytes { raw in
+                    for offset in 0..<Self.probeStride {
+                        anchors[raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self), default: []]
+                            .append(Anchor(print: printIndex, window: windowIndex, offset: offset))
+                    }
+                }
+            }
+        }
+        self.anchors = anchors
     }
 
     var isEmpty: Bool { prints.isEmpty }
@@ -45,9 +74,11 @@ struct PremiumAssetCheck: Sendable {
             return data.withUnsafeBytes { raw in
                 let bytes = raw.bindMemory(to: UInt8.self)
                 let fileHash = prints.contains { $0.size == bytes.count } ? Self.hash(bytes) : 0
-                return prints.compactMap { print in
+                let inside = printsWithWindows(in: bytes)
+                return prints.indices.compactMap { index in
+                    let print = prints[index]
                     let whole = print.size == bytes.count && print.hash == fileHash
-                    guard whole || contains(print, in: bytes) else { return nil }
+                    guard whole || inside.contains(index) else { return nil }
                     let what = whole ? "a copy of the premium asset" : "the bytes of the premium asset"
                     return Diagnostic(
                         file: "\(label)/\(path)",
@@ -59,16 +90,29 @@ struct PremiumAssetCheck: Sendable {
         return found.flatMap { $0 }
     }
 
-    /// True when `bytes` holds enough of the asset's windows.
-    private func contains(_ print: Print, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard !print.windows.isEmpty, bytes.count >= Self.windowLength else { return false }
-        let needed = min(2, print.windows.count)
-        var matched = 0
-        for window in print.windows {
-            if UTF8Search.firstOffset(of: window, in: bytes) != nil { matched += 1 }
-            if matched >= needed { return true }
+    /// The prints (indices) of which `bytes` holds enough windows: at least two, or the only one.
+    ///
+    /// The file is probed every ``probeStride`` bytes: a window that occurs anywhere covers
+    /// one probe at an offset below ``probeStride`` into it, and every 8 bytes of each window
+    /// at those offsets are in ``anchors``. A hit is then compared in full.
+    private func printsWithWindows(in bytes: UnsafeBufferPointer<UInt8>) -> Set<Int> {
+        guard !anchors.isEmpty, bytes.count >= Self.windowLength, let base = bytes.baseAddress else { return [] }
+        var found: [Int: Set<Int>] = [:]
+        var position = 0
+        while position + 8 <= bytes.count {
+            if let hits = anchors[UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)] {
+                for hit in hits {
+                    let start = position - hit.offset
+                    guard start >= 0, start + Self.windowLength <= bytes.count else { continue }
+                    let matches = prints[hit.print].windows[hit.window].withUnsafeBytes { window in
+                        memcmp(base + start, window.baseAddress!, Self.windowLength) == 0
+                    }
+                    if matches { found[hit.print, default: []].insert(hit.window) }
+                }
+            }
+            position += Self.probeStride
         }
-        return false
+        return Set(found.filter { $0.value.count >= min(2, prints[$0.key].windows.count) }.keys)
     }
 
     /// FNV-1a over the whole file.
