@@ -14,6 +14,10 @@
  * one, assets/tollgate-site.js (`export default {…};`): the browser fetches it once and
  * caches it across pages.
  *
+ * Premium images, media and downloads of an opened chapter are sealed assets
+ * (assets/sealed/<id>.bin, named by `data-tollgate-asset` in the premium HTML): they open
+ * with the same tier keys, chunk by chunk, into `blob:` URLs.
+ *
  * The first half is pure and runs in Node 20 as well (tests and benchmarks import it);
  * the browser part at the end runs only on a page that carries #tollgate-sealed.
  */
