@@ -4,9 +4,9 @@
  * The sealed format is docs/FORMAT.md (version 2). This module only *uses* keys:
  * AES-256-GCM, SHA-256, HKDF-SHA-256 (WebCrypto) and raw DEFLATE (DecompressionStream).
  * Nothing stores a code, a license key or raw key bytes: tier keys live in IndexedDB as
- * non-extractable CryptoKeys. The only requests it sends go to the site's license server
- * (docs/server.md), when the site names one and a reader types a license key or holds a
- * device token.
+ * non-extractable CryptoKeys. The only requests it sends go to the site itself (its sealed
+ * assets, after a chapter opened) and to the site's license server (docs/server.md), when
+ * the site names one and a reader types a license key or holds a device token.
  *
  * What a chapter page carries is its own: #tollgate-sealed (body and wraps) and the
  * chapter's tier (`data-tier` of #tollgate-unlock). What every page shares, the site data
