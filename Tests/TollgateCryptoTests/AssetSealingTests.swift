@@ -154,4 +154,46 @@ import Testing
         #expect(asset.sealedSize == sealed.count)
         #expect(try open(sealed, id: asset.id) == plaintext)
     }
+
+    /// A 200 MB file is sealed and opened in a memory that never holds it whole: the peak
+    /// resident size grows by far less than the file. It writes 400 MB to a temporary
+    /// folder, so it runs when `TOLLGATE_LARGE_ASSET_TEST=1` (alone, so that no other test
+    /// moves the peak): `TOLLGATE_LARGE_ASSET_TEST=1 swift test --filter largeFileIsStreamed`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TOLLGATE_LARGE_ASSET_TEST"] == "1"))
+    func largeFileIsStreamed() throws {
+        let source = folder.appendingPathComponent("lecture.mp4")
+        let size = 200_000_000
+        FileManager.default.createFile(atPath: source.path, contents: nil)
+        let writer = try FileHandle(forWritingTo: source)
+        var piece = [UInt8](repeating: 0, count: 1 << 20)
+        var written = 0
+        while written < size {
+            for index in stride(from: 0, to: piece.count, by: 4096) { piece[index] = UInt8(truncatingIfNeeded: written / 4096 + index) }
+            let count = min(piece.count, size - written)
+            try writer.write(contentsOf: piece[..<count])
+            written += count
+        }
+        try writer.close()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let before = try Self.residentKiB()
+        try Self.resetPeak()
+        let asset = try sealer(chunkSize: AssetHeader.defaultChunkSize).seal(file: source, readers: ["member"], to: folder.appendingPathComponent("lecture.bin"))
+        let peak = try Self.peakKiB()
+        print("sealed \(asset.size) bytes into \(asset.sealedSize); peak resident size grew by \((peak - before) / 1024) MiB")
+        #expect(asset.size == size)
+        // 3,052 chunks of 64 KiB (the last one shorter), each with its tag, after a small header.
+        #expect((1..<1_024).contains(asset.sealedSize - size - 3_052 * AESGCM.tagCount))
+        #expect(peak - before < 32 * 1024, "sealing held \((peak - before) / 1024) MiB")
+    }
+
+    static func status(_ field: String) throws -> Int {
+        let text = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix(field + ":") })
+        return try #require(Int(line.split(separator: " ").dropFirst().first { !$0.isEmpty } ?? ""))
+    }
+
+    static func residentKiB() throws -> Int { try status("VmRSS") }
+    static func peakKiB() throws -> Int { try status("VmHWM") }
+    /// Sets the peak resident size back to the current one (Linux, `clear_refs` 5).
+    static func resetPeak() throws { try "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8) }
 }

@@ -33,6 +33,7 @@ import {
   openAsset,
   openAssetStream,
   fetchAsset,
+  openAssets,
   unlockWithCode,
   memoryKeyStore,
   loadSiteData,
@@ -713,4 +714,99 @@ test("fetchAsset streams a sealed asset into a Blob of the given type", async ()
   const cut = async () => new Response(asset.sealed.subarray(0, asset.sealed.length - 30));
   await rejectsWith(fetchAsset(url, { site, keys, fetch: cut }), "auth_failed", "a cut download");
   await rejectsWith(fetchAsset(url, { site, keys, fetch: async () => new Response("no", { status: 404 }) }), "corrupt", "a missing file");
+});
+
+/** Just enough of the DOM for openAssets: elements with attributes, listeners and a parent. */
+function fakeElement(tag, attributes = {}, parent = null) {
+  const listeners = {};
+  return {
+    tagName: tag.toUpperCase(),
+    attributes: { ...attributes },
+    parentElement: parent,
+    loads: 0,
+    getAttribute(name) {
+      return name in this.attributes ? this.attributes[name] : null;
+    },
+    setAttribute(name, value) {
+      this.attributes[name] = String(value);
+    },
+    removeAttribute(name) {
+      delete this.attributes[name];
+    },
+    addEventListener(type, listener) {
+      listeners[type] = listener;
+    },
+    dispatch(type, event) {
+      return listeners[type](event);
+    },
+    load() {
+      this.loads += 1;
+    },
+    click() {
+      this.clicked = true;
+    },
+    remove() {},
+  };
+}
+
+test("openAssets fills src and poster with blob: URLs of the given type, and saves a download under its name", async () => {
+  const { site, keys, bytes, id, make, asset } = await assetFixture(7, 100);
+  const url = `/academy/assets/sealed/${id}.bin`;
+  const brokenId = crypto.randomBytes(16).toString("hex");
+  const broken = make(brokenId, bytes).sealed.slice();
+  broken[broken.length - 1] ^= 1;
+  const brokenURL = `/academy/assets/sealed/${brokenId}.bin`;
+  const files = { [url]: asset.sealed, [brokenURL]: broken };
+  const fetched = [];
+  const fetch = async (address) => {
+    fetched.push(address);
+    return new Response(files[address]);
+  };
+  const image = fakeElement("img", { "data-tollgate-asset": url, "data-tollgate-attr": "src", "data-tollgate-type": "image/png", width: "10", height: "10" });
+  const video = fakeElement("video");
+  const source = fakeElement("source", { "data-tollgate-asset": url, "data-tollgate-attr": "src", "data-tollgate-type": "video/mp4" }, video);
+  const link = fakeElement("a", { href: url, "data-tollgate-asset": url, "data-tollgate-attr": "download", "data-tollgate-type": "application/zip", download: "solutions.zip" });
+  const bad = fakeElement("img", { "data-tollgate-asset": brokenURL, "data-tollgate-attr": "src", "data-tollgate-type": "image/png" });
+  const root = { querySelectorAll: (selector) => (assert.equal(selector, "[data-tollgate-asset]"), [image, source, link, bad]) };
+  const blobs = new Map();
+  const win = {
+    URL: {
+      createObjectURL(blob) {
+        const address = `blob:test/${blobs.size}`;
+        blobs.set(address, blob);
+        return address;
+      },
+      revokeObjectURL() {},
+    },
+    setTimeout: () => 0,
+  };
+  const saved = [];
+  const doc = {
+    createElement: (tag) => fakeElement(tag),
+    body: { append: (element) => saved.push(element) },
+  };
+  const errors = [];
+  await openAssets(root, { site, keys, doc, win, fetch, onError: (element, error) => errors.push([element, error]) });
+  for (const [element, type] of [[image, "image/png"], [source, "video/mp4"]]) {
+    const blob = blobs.get(element.getAttribute("src"));
+    assert.ok(blob, `${element.tagName} has a blob: src`);
+    assert.equal(blob.type, type);
+    assert.deepEqual(Buffer.from(await blob.arrayBuffer()), bytes);
+  }
+  assert.equal(video.loads, 1, "the video reloads its sources");
+  assert.equal(bad.getAttribute("src"), null, "a tampered asset sets nothing");
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0][0], bad);
+  assert.equal(errors[0][1].code, "auth_failed");
+  // The download is fetched only when clicked, and saved under its own name.
+  assert.equal(fetched.filter((address) => address === url).length, 2);
+  let prevented = false;
+  await link.dispatch("click", { preventDefault: () => (prevented = true) });
+  assert.ok(prevented);
+  assert.equal(saved.length, 1);
+  assert.equal(saved[0].getAttribute("download"), "solutions.zip");
+  assert.ok(saved[0].clicked);
+  const download = blobs.get(saved[0].getAttribute("href"));
+  assert.equal(download.type, "application/zip");
+  assert.deepEqual(Buffer.from(await download.arrayBuffer()), bytes);
 });

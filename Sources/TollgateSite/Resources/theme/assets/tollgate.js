@@ -4,15 +4,19 @@
  * The sealed format is docs/FORMAT.md (version 2). This module only *uses* keys:
  * AES-256-GCM, SHA-256, HKDF-SHA-256 (WebCrypto) and raw DEFLATE (DecompressionStream).
  * Nothing stores a code, a license key or raw key bytes: tier keys live in IndexedDB as
- * non-extractable CryptoKeys. The only requests it sends go to the site's license server
- * (docs/server.md), when the site names one and a reader types a license key or holds a
- * device token.
+ * non-extractable CryptoKeys. The only requests it sends go to the site itself (its sealed
+ * assets, after a chapter opened) and to the site's license server (docs/server.md), when
+ * the site names one and a reader types a license key or holds a device token.
  *
  * What a chapter page carries is its own: #tollgate-sealed (body and wraps) and the
  * chapter's tier (`data-tier` of #tollgate-unlock). What every page shares, the site data
  * (site id, tiers, strings, the access codes' envelopes), is a static module next to this
  * one, assets/tollgate-site.js (`export default {…};`): the browser fetches it once and
  * caches it across pages.
+ *
+ * Premium images, media and downloads of an opened chapter are sealed assets
+ * (assets/sealed/<id>.bin, named by `data-tollgate-asset` in the premium HTML): they open
+ * with the same tier keys, chunk by chunk, into `blob:` URLs.
  *
  * The first half is pure and runs in Node 20 as well (tests and benchmarks import it);
  * the browser part at the end runs only on a page that carries #tollgate-sealed.
