@@ -32,7 +32,7 @@ struct AssetLocator: Sendable {
         guard !value.isEmpty else { return nil }
         if value.hasPrefix("//") {
             let schemeless = origin.drop(while: { $0 != "/" })
-            guard value.lowercased().hasPrefix(schemeless + "/") else { return nil }
+            guard !schemeless.isEmpty, value.lowercased().hasPrefix(schemeless + "/") else { return nil }
             value = value.dropFirst(schemeless.count)
         } else if let colon = value.firstIndex(of: ":"), !value[..<colon].contains("/") {
             guard !origin.isEmpty, value.lowercased().hasPrefix(origin + "/") else { return nil }
