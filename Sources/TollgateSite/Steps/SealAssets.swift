@@ -17,29 +17,44 @@ extension BuildStep {
         if !usage.problems.isEmpty { throw DiagnosticList(items: usage.problems) }
         guard !usage.premiumOnly.isEmpty else { return "none" }
 
-        let tierIDs = config.tiers.tiers.map(\.id)
         let indices = usage.premiumOnly.keys.sorted()
         var premium = indices.map { index in
             let chapters = usage.premiumOnly[index]!
             let readers = Set(chapters.flatMap { config.tiers.readers(of: content.chapters[$0].tier).map(\.id) })
-            return PremiumAsset(asset: content.assets[index], readers: tierIDs.filter(readers.contains), chapters: chapters)
+            return PremiumAsset(asset: content.assets[index], readers: config.tiers.tiers.map(\.id).filter(readers.contains), chapters: chapters)
         }
         context.content.assets = content.assets.indices.filter { usage.premiumOnly[$0] == nil }.map { content.assets[$0] }
         guard context.options.premium == .seal else {
             context.premiumAssets = premium
             return "\(Format.count(premium.count, "premium asset")) withheld"
         }
+        let sealer = try assetSealer(&context)
+        let targets = try identify(&premium, indices: indices, with: sealer, source: context.options.source, basePath: config.basePath)
+        try rewriteReferences(in: &context, to: SealedMarkup(locator: locator, targets: targets), chapters: Set(usage.premiumOnly.values.joined()))
+        context.premiumAssets = premium
+        context.assetSealer = sealer
+        return "\(Format.count(premium.count, "premium asset")) sealed"
+    }
 
-        let sealer: AssetSealer
+    /// The sealer of the site's assets, with the master key (read or made as for chapters).
+    private static func assetSealer(_ context: inout BuildContext) throws -> AssetSealer {
+        let config = context.config!
         do {
-            sealer = try AssetSealer(master: try masterKey(&context), site: config.siteID, epoch: config.epoch, tiers: tierIDs)
+            return try AssetSealer(master: try masterKey(&context), site: config.siteID, epoch: config.epoch, tiers: config.tiers.tiers.map(\.id))
         } catch let error as CryptoError {
             throw Diagnostic(file: nil, "cannot seal premium assets: \(error)")
         }
-        let source = context.options.source
-        let ids: [Result<String, CryptoError>] = parallelMap(premium) { asset in
+    }
+
+    /// Gives each premium asset its opaque id; returns what pages need to show each one
+    /// (by index into the content assets, `indices` in the order of `premium`).
+    private static func identify(
+        _ premium: inout [PremiumAsset], indices: [Int], with sealer: AssetSealer, source: URL, basePath: String
+    ) throws -> [Int: SealedMarkup.Target] {
+        let files = premium.map { source.appendingPathComponent($0.asset.source) }
+        let ids: [Result<String, CryptoError>] = parallelMap(files) { file in
             do throws(CryptoError) {
-                return .success(try sealer.id(ofFileAt: source.appendingPathComponent(asset.asset.source)))
+                return .success(try sealer.id(ofFileAt: file))
             } catch {
                 return .failure(error)
             }
@@ -50,29 +65,29 @@ extension BuildStep {
             switch result {
             case .success(let id):
                 premium[position].id = id
-                let file = source.appendingPathComponent(premium[position].asset.source)
+                let file = files[position]
                 targets[indices[position]] = SealedMarkup.Target(
-                    url: config.basePath + "/" + PremiumAsset.outputPath(id: id), type: MediaType.of(fileNamed: file.lastPathComponent),
+                    url: basePath + "/" + PremiumAsset.outputPath(id: id), type: MediaType.of(fileNamed: file.lastPathComponent),
                     fileName: file.lastPathComponent, size: ImageSize(fileAt: file))
             case .failure(let error):
                 bag.add(Diagnostic(file: premium[position].asset.source, "cannot seal this premium asset: \(error)"))
             }
         }
         if !bag.isEmpty { throw DiagnosticList(items: bag.items) }
+        return targets
+    }
 
-        let markup = SealedMarkup(locator: locator, targets: targets)
-        let chapters = Set(usage.premiumOnly.values.joined()).sorted()
+    /// Rewrites the premium parts of `chapters` (indices) for their sealed assets.
+    private static func rewriteReferences(in context: inout BuildContext, to markup: SealedMarkup, chapters: Set<Int>) throws {
+        let ordered = chapters.sorted()
         let rendered = context.rendered
-        let rewritten = parallelMap(chapters) { index in
-            markup.rewrite(rendered[index].premiumHTML!, onPage: content.chapters[index].urlPath)
-        }
-        for (index, result) in zip(chapters, rewritten) {
+        let pages = context.content.chapters
+        let rewritten = parallelMap(ordered) { index in markup.rewrite(rendered[index].premiumHTML!, onPage: pages[index].urlPath) }
+        var bag = DiagnosticBag()
+        for (index, result) in zip(ordered, rewritten) {
             context.rendered[index].premiumHTML = result.html
-            bag.add(contentsOf: result.problems.map { Diagnostic(file: content.chapters[index].source, $0) })
+            bag.add(contentsOf: result.problems.map { Diagnostic(file: pages[index].source, $0) })
         }
         if !bag.isEmpty { throw DiagnosticList(items: bag.items) }
-        context.premiumAssets = premium
-        context.assetSealer = sealer
-        return "\(Format.count(premium.count, "premium asset")) sealed"
     }
 }
