@@ -83,6 +83,25 @@ struct PremiumAssetBuildTests {
         }
     }
 
+    @Test(
+        "a premium part's asset stays public when a teaser or a layout also uses it",
+        arguments: [
+            ("content/studio/03-solo.md", "The public teaser of the solo session is short.", "The public teaser of the solo session is short. ![A teaser picture](images/secret-diagram.png)"),
+            ("layouts/assets/site.css", "", ".hero { background: url(/academy/studio/images/secret-diagram.png); }\n"),
+        ])
+    func publicUse(file: String, original: String, replacement: String) throws {
+        let (site, output) = try build { site in
+            let url = site.root.appendingPathComponent(file)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+            try (original.isEmpty ? replacement : text.replacingOccurrences(of: original, with: replacement)).write(to: url, atomically: true, encoding: .utf8)
+        }
+        defer { site.remove() }
+        #expect(try bytes("studio/images/secret-diagram.png", in: output).elementsEqual(bytes("content/studio/images/secret-diagram.png", in: site.root)))
+        #expect(sealedFiles(in: output).count == 2)
+        #expect(try premiumHTML("studio/members/", in: output).contains("<img src=\"/academy/studio/images/secret-diagram.png\" alt=\"A secret diagram\""))
+    }
+
     @Test("references in premium parts follow the markup contract: no src, the sealed URL, the type, the image's size, the download's name")
     func referencesRewritten() throws {
         let (site, output) = try build()
