@@ -39,7 +39,7 @@ public struct BuildCommand: ParsableCommand {
 
     @Flag(
         name: .customLong("withhold-premium"),
-        help: "Leave premium parts out instead of sealing them: pages carry the teaser only, and no key is needed.")
+        help: "Leave premium parts (and assets only they use) out instead of sealing them: pages carry the teaser only, and no key is needed.")
     var withholdPremium = false
 
     public init() {}

@@ -27,7 +27,7 @@ public struct AccessCodeEnvelope: Sendable, Codable, Equatable {
     public func tierKey(site: String, code: AccessCode) throws(CryptoError) -> TierKey {
         guard id == code.id, let kid, let nonce, let key else { throw .authenticationFailed }
         var bytes = try AESGCM.open(
-            Encoding.base64(key, what: "envelope"), key: code.keyEncryptionKey(), nonce: Encoding.base64(nonce, what: "nonce"),
+            Encoding.base64(key, what: "envelope"), key: code.keyEncryptionKey(site: site), nonce: Encoding.base64(nonce, what: "nonce"),
             associatedData: SealedChapter.codeAAD(site: site, tier: tier, epoch: epoch, keyID: kid))
         defer { Sodium.wipe(&bytes) }
         return TierKey(tier: tier, epoch: epoch, secret: SecretBytes(copying: bytes))

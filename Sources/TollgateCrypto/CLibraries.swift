@@ -90,6 +90,33 @@ enum Sodium {
         return output
     }
 
+    /// Unkeyed BLAKE2b-256 of data given piece by piece (a file read in chunks).
+    final class BLAKE2b256 {
+        private let state: UnsafeMutableRawPointer
+
+        init() {
+            state = .allocate(byteCount: crypto_generichash_statebytes(), alignment: 64)
+            let result = crypto_generichash_init(OpaquePointer(state), nil, 0, 32)
+            precondition(result == 0, "crypto_generichash_init failed with valid lengths")
+        }
+
+        deinit {
+            sodium_memzero(state, crypto_generichash_statebytes())
+            state.deallocate()
+        }
+
+        func update(_ bytes: [UInt8]) {
+            _ = crypto_generichash_update(OpaquePointer(state), bytes, UInt64(bytes.count))
+        }
+
+        /// The digest; the hasher must not be used afterwards.
+        func finish() -> [UInt8] {
+            var output = [UInt8](repeating: 0, count: 32)
+            _ = crypto_generichash_final(OpaquePointer(state), &output, 32)
+            return output
+        }
+    }
+
     static func sha256(_ message: [UInt8]) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
         _ = crypto_hash_sha256(&output, message, UInt64(message.count))
@@ -139,7 +166,25 @@ enum Sodium {
 }
 
 /// Raw DEFLATE (RFC 1951) through zlib: what `DecompressionStream("deflate-raw")` reads.
+///
+/// The parameters are part of the sealed format (docs/FORMAT.md, "Compression"): level 9,
+/// method 8 (deflate), raw (negative window bits, no header), window bits from
+/// ``windowBits(forCount:)``, memLevel 8, strategy `Z_DEFAULT_STRATEGY`, one `deflate(Z_FINISH)`.
+/// Keys and nonces derive from the compressed bytes, so another zlib or level changes
+/// them too and never reuses a (key, nonce) pair.
 enum ZLib {
+    /// The pinned compression level.
+    static let level: Int32 = 9
+    /// The pinned memLevel.
+    static let memoryLevel: Int32 = 8
+
+    /// The smallest window (9…15 bits) of at least `count` bytes plus zlib's 262-byte margin.
+    static func windowBits(forCount count: Int) -> Int32 {
+        var windowBits: Int32 = 9
+        while windowBits < 15, 1 << windowBits < count + 262 { windowBits += 1 }
+        return windowBits
+    }
+
     /// Compresses at level 9 with no header and a window just large enough for `input`. The
     /// output depends only on the input and zlib's version, so builds stay reproducible.
     ///
@@ -151,10 +196,8 @@ enum ZLib {
     /// to the reader.
     static func deflateRaw(_ input: [UInt8]) throws(CryptoError) -> [UInt8] {
         var stream = z_stream()
-        // zlib's own margin: a window of 2^bits bytes covers `input` when it is at least this large.
-        var windowBits: Int32 = 9
-        while windowBits < 15, 1 << windowBits < input.count + 262 { windowBits += 1 }
-        guard deflateInit2_(&stream, 9, Z_DEFLATED, -windowBits, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        let windowBits = windowBits(forCount: input.count)
+        guard deflateInit2_(&stream, level, Z_DEFLATED, -windowBits, memoryLevel, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw .compressionFailed
         }
         defer { deflateEnd(&stream) }

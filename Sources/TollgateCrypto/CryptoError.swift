@@ -20,6 +20,8 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidEncoding(String)
     /// A code or key with a wrong check character: a typo.
     case checkCharacterMismatch
+    /// A file could not be read or written while sealing; names the file and what happened.
+    case fileAccess(String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
         case .decompressionFailed: "the compressed data is corrupt or too large"
         case .invalidEncoding(let what): "not a valid \(what)"
         case .checkCharacterMismatch: "the check character does not match (a typo?)"
+        case .fileAccess(let what): what
         }
     }
 }

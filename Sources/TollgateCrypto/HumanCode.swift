@@ -114,9 +114,10 @@ public struct AccessCode: Sendable {
     /// The public id of the code: `hex(SHA-256("tollgate/1 code-id" ‖ S)[0..<8])`.
     public var id: String { Encoding.hex(Sodium.sha256(Array("tollgate/1 code-id".utf8) + secret.bytes).prefix(8)) }
 
-    /// The key that encrypts the tier key in the code's envelope.
-    func keyEncryptionKey() -> SecretBytes {
-        HKDF.sha256(inputKey: secret, salt: Array("tollgate/1".utf8), info: Array("tollgate/1 code-kek".utf8))
+    /// The key that encrypts the tier key in the code's envelope of `site` (format version 2:
+    /// the site id is in the HKDF info, so two sites never share an envelope key).
+    func keyEncryptionKey(site: String) -> SecretBytes {
+        HKDF.sha256(inputKey: secret, salt: Array("tollgate/2".utf8), info: Array("tollgate/2 code-kek\n\(site)".utf8))
     }
 
     /// Reads an access code as a person typed it (tier and epoch unknown until matched by id).

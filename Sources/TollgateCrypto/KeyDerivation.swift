@@ -1,11 +1,16 @@
 /// Keyed BLAKE2b with domain-separated, length-prefixed labels (docs/FORMAT.md, "Derivation").
 enum KeyDerivation {
-    /// The prefix of every label: the format version.
-    static let prefix = Array("tollgate/1 ".utf8)
+    /// The format version that introduced a label. Long-lived values (tier keys, access
+    /// code secrets, key ids) keep their version 1 labels so sold codes and license
+    /// servers' keys stay valid; per-object values (data keys, nonces) are version 2.
+    enum Label: String, Sendable {
+        case v1 = "tollgate/1 "
+        case v2 = "tollgate/2 "
+    }
 
-    /// `BLAKE2b(key, "tollgate/1 " ‖ name ‖ u32be(len(p)) ‖ p ‖ …, length)`.
-    static func derive(_ name: String, _ parts: [[UInt8]], length: Int, key: SecretBytes) -> [UInt8] {
-        var message = prefix + Array(name.utf8)
+    /// `BLAKE2b(key, "tollgate/N " ‖ name ‖ u32be(len(p)) ‖ p ‖ …, length)`.
+    static func derive(_ name: String, _ parts: [[UInt8]], length: Int, key: SecretBytes, label: Label = .v1) -> [UInt8] {
+        var message = Array(label.rawValue.utf8) + Array(name.utf8)
         for part in parts {
             let count = UInt32(part.count)
             message += [UInt8(count >> 24), UInt8((count >> 16) & 0xFF), UInt8((count >> 8) & 0xFF), UInt8(count & 0xFF)]

@@ -54,8 +54,13 @@ public struct MasterKey: Sendable {
     /// A public fingerprint of the master key (to tell two key files apart), never the key.
     public var fingerprint: String { KeyDerivation.keyID(of: secret) }
 
-    func derive(_ name: String, _ parts: [[UInt8]], length: Int) -> [UInt8] {
-        KeyDerivation.derive(name, parts, length: length, key: secret)
+    func derive(_ name: String, _ parts: [[UInt8]], length: Int, label: KeyDerivation.Label = .v1) -> [UInt8] {
+        KeyDerivation.derive(name, parts, length: length, key: secret, label: label)
+    }
+
+    /// A 12-byte nonce: the first 12 bytes of a 16-byte version 2 derivation.
+    func nonce(_ name: String, _ parts: [[UInt8]]) -> [UInt8] {
+        Array(derive(name, parts, length: 16, label: .v2).prefix(12))
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A premium chapter as it leaves the build: the sealed format, version 1 (docs/FORMAT.md).
+/// A premium chapter as it leaves the build: the sealed format, version 2 (docs/FORMAT.md).
 public struct SealedChapter: Sendable, Codable, Equatable {
     /// The chapter body: `AES-GCM(DK, nonce, DEFLATE(html), aadBody)`.
     public struct Body: Sendable, Codable, Equatable {
@@ -23,7 +23,7 @@ public struct SealedChapter: Sendable, Codable, Equatable {
     public var wraps: [Wrap]
 
     /// The current format version.
-    public static let version = 1
+    public static let version = 2
 
     /// The payload as compact JSON, safe inside an HTML `<script>` element, keys in a fixed order.
     public var json: String {
@@ -36,7 +36,7 @@ public struct SealedChapter: Sendable, Codable, Equatable {
     }
 
     /// Reads a payload written by ``json``.
-    /// - Throws: ``CryptoError/invalidEncoding(_:)`` when it is not a version 1 payload.
+    /// - Throws: ``CryptoError/invalidEncoding(_:)`` when it is not a version 2 payload.
     public init(json: String) throws(CryptoError) {
         do {
             self = try JSONDecoder().decode(SealedChapter.self, from: Data(json.utf8))
@@ -79,14 +79,14 @@ public struct SealedChapter: Sendable, Codable, Equatable {
     // MARK: Associated data
 
     static func bodyAAD(site: String, path: String, epoch: Int) -> [UInt8] {
-        Array("tollgate/1\nbody\n\(site)\n\(path)\n\(epoch)".utf8)
+        Array("tollgate/2\nbody\n\(site)\n\(path)\n\(epoch)".utf8)
     }
 
     static func wrapAAD(site: String, path: String, epoch: Int, keyID: String) -> [UInt8] {
-        Array("tollgate/1\nwrap\n\(site)\n\(path)\n\(epoch)\n\(keyID)".utf8)
+        Array("tollgate/2\nwrap\n\(site)\n\(path)\n\(epoch)\n\(keyID)".utf8)
     }
 
     static func codeAAD(site: String, tier: String, epoch: Int, keyID: String) -> [UInt8] {
-        Array("tollgate/1\ncode\n\(site)\n\(tier)\n\(epoch)\n\(keyID)".utf8)
+        Array("tollgate/2\ncode\n\(site)\n\(tier)\n\(epoch)\n\(keyID)".utf8)
     }
 }

@@ -140,10 +140,11 @@ struct BuildTests {
         defer { site.remove() }
         var lines: [String] = []
         _ = try Pipeline.build(BuildOptions.fixture(source: site.root, output: site.outputFolder())) { lines.append($0) }
-        #expect(lines.count == 8)
-        #expect(lines[0].hasPrefix("[1/8] load configuration"))
-        #expect(lines[3].hasPrefix("[4/8] render Markdown (4 chapters)"))
-        #expect(lines[7].hasPrefix("[8/8] verify"))
+        #expect(lines.count == 9)
+        #expect(lines[0].hasPrefix("[1/9] load configuration"))
+        #expect(lines[3].hasPrefix("[4/9] render Markdown (4 chapters)"))
+        #expect(lines[4].hasPrefix("[5/9] seal premium assets"))
+        #expect(lines[8].hasPrefix("[9/9] verify"))
     }
 
     @Test("--base-url overrides site.yml's base_url")

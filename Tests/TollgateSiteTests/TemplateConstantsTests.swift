@@ -34,7 +34,7 @@ struct TemplateConstantsTests {
     /// Every page of `root`, rendered by `theme`, by template and index.
     func renderEveryPage(of root: URL, _ body: (Theme, PageContexts, String, [String: Any]) -> Void) throws {
         var context = BuildContext(options: BuildOptions.fixture(source: root, output: root.appendingPathComponent("_unused")))
-        for step in Pipeline.steps.prefix(5) { _ = try step.run(&context) }
+        for step in Pipeline.steps.prefix(while: { $0.name != BuildStep.applyLayouts.name }) { _ = try step.run(&context) }
         let pages = PageContexts(
             config: context.config, strings: context.strings, content: context.content,
             published: context.published, courseBodies: context.courseBodies)

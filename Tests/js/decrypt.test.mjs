@@ -29,6 +29,11 @@ import {
   importTierKey,
   chapterPath,
   openChapter,
+  assetId,
+  openAsset,
+  openAssetStream,
+  fetchAsset,
+  openAssets,
   unlockWithCode,
   memoryKeyStore,
   loadSiteData,
@@ -236,7 +241,7 @@ test("every sealed page opens with the code of each tier that has a wrap", { ski
   assert.ok(Object.keys(CODES).length > 0, "TOLLGATE_CODES names no tier");
   const found = new Set();
   for (const page of pages()) {
-    assert.equal(page.payload.v, 1, `${page.file}: format version`);
+    assert.equal(page.payload.v, 2, `${page.file}: format version`);
     const tiers = readableTiers(page);
     assert.ok(tiers.length > 0, `${page.file}: none of the tiers ${page.payload.wraps.map((w) => w.tier)} has a code in TOLLGATE_CODES`);
     for (const tier of tiers) {
@@ -250,6 +255,32 @@ test("every sealed page opens with the code of each tier that has a wrap", { ski
   }
   const missing = Object.keys(EXPECT).filter((p) => !found.has(p));
   assert.deepEqual(missing, [], `TOLLGATE_EXPECT names chapters that are not sealed pages of the site: ${missing}`);
+});
+
+test("every sealed asset of the site opens with the code of each tier that has a wrap, and under no other id", { skip: noSite }, async () => {
+  const folder = path.join(SITE, "assets", "sealed");
+  const files = fs.existsSync(folder) ? fs.readdirSync(folder).sort() : [];
+  const data = readSiteData(SITE).data;
+  for (const name of files) {
+    const id = assetId(`/assets/sealed/${name}`);
+    const bytes = new Uint8Array(fs.readFileSync(path.join(folder, name)));
+    const headerLength = Buffer.from(bytes.subarray(4, 8)).readUInt32BE(0);
+    const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLength)).toString("utf8"));
+    assert.equal(header.v, 2, `${name}: format version`);
+    const tiers = header.wraps.map((wrap) => wrap.tier).filter((tier) => tier in CODES);
+    assert.ok(tiers.length > 0, `${name}: none of the tiers ${header.wraps.map((w) => w.tier)} has a code in TOLLGATE_CODES`);
+    let opened = null;
+    for (const tier of tiers) {
+      const entry = data.codes.find((c) => c.tier === tier && c.key);
+      const key = await keyFromCode(parseCode(CODES[tier]).secret, entry, data.site);
+      const keys = new Map([[entry.kid, key]]);
+      const plain = await openAsset(bytes, { site: data.site, id, keys });
+      assert.equal(plain.length, header.size, `${name}: size`);
+      if (opened) assert.deepEqual(plain, opened, `${name}: every tier opens the same bytes`);
+      opened = plain;
+      await rejectsWith(openAsset(bytes, { site: data.site, id: "0".repeat(32), keys }), "auth_failed", `${name} under another id`);
+    }
+  }
 });
 
 test("keys from codes are non-extractable AES-GCM keys that only unwrap", { skip: noSite }, async () => {
@@ -366,7 +397,7 @@ test("site data of another deploy: a code whose tier has a wrap of another epoch
   const store = memoryKeyStore();
   await rejectsWith(unlockWithCode(CODES[tier], unlockArgs({ ...page, payload: { ...page.payload, epoch: page.payload.epoch + 1, wraps } }, { store })), "epoch_mismatch", "a page of the next epoch");
   assert.equal((await store.all()).length, 1, "the code's key is kept all the same");
-  await rejectsWith(unlockWithCode(CODES[tier], unlockArgs(page, { siteData: { ...siteData(), v: 2 } })), "unsupported", "site data of version 2");
+  await rejectsWith(unlockWithCode(CODES[tier], unlockArgs(page, { siteData: { ...siteData(), v: 1 } })), "unsupported", "site data of version 1");
 });
 
 // ------------------------------------------------- the worked example of FORMAT.md
@@ -386,7 +417,7 @@ test("the worked example of docs/FORMAT.md opens to exactly its HTML", { skip: f
   const exampleEpoch = Number(example.epoch);
   assert.equal(payload.epoch, exampleEpoch);
   assert.ok(!("codes" in payload), "the payload has codes: they belong to the site data");
-  assert.equal(siteData.v, 1);
+  assert.equal(siteData.v, 2);
   assert.equal(siteData.site, example.site);
   assert.equal(siteData.epoch, exampleEpoch);
   if (typeof example.site_data === "string") {
@@ -501,15 +532,15 @@ function sealHere({ site, path: chapter, epoch, tier, html }) {
   const secret = crypto.randomBytes(16);
   const dataKey = crypto.randomBytes(32);
   const [bodyNonce, wrapNonce, codeNonce] = [0, 1, 2].map(() => crypto.randomBytes(12));
-  const kek = Buffer.from(crypto.hkdfSync("sha256", secret, "tollgate/1", "tollgate/1 code-kek", 32));
+  const kek = Buffer.from(crypto.hkdfSync("sha256", secret, "tollgate/2", `tollgate/2 code-kek\n${site}`, 32));
   const payload = {
-    v: 1,
+    v: 2,
     epoch,
-    body: { nonce: bodyNonce.toString("base64"), ct: sealGCM(dataKey, bodyNonce, zlib.deflateRawSync(Buffer.from(html)), `tollgate/1\nbody\n${site}\n${chapter}\n${epoch}`) },
-    wraps: [{ tier, kid, nonce: wrapNonce.toString("base64"), key: sealGCM(tierKey, wrapNonce, dataKey, `tollgate/1\nwrap\n${site}\n${chapter}\n${epoch}\n${kid}`) }],
+    body: { nonce: bodyNonce.toString("base64"), ct: sealGCM(dataKey, bodyNonce, zlib.deflateRawSync(Buffer.from(html)), `tollgate/2\nbody\n${site}\n${chapter}\n${epoch}`) },
+    wraps: [{ tier, kid, nonce: wrapNonce.toString("base64"), key: sealGCM(tierKey, wrapNonce, dataKey, `tollgate/2\nwrap\n${site}\n${chapter}\n${epoch}\n${kid}`) }],
   };
   const siteData = {
-    v: 1,
+    v: 2,
     site,
     epoch,
     lang: "en",
@@ -523,7 +554,7 @@ function sealHere({ site, path: chapter, epoch, tier, html }) {
         epoch,
         kid,
         nonce: codeNonce.toString("base64"),
-        key: sealGCM(kek, codeNonce, tierKey, `tollgate/1\ncode\n${site}\n${tier}\n${epoch}\n${kid}`),
+        key: sealGCM(kek, codeNonce, tierKey, `tollgate/2\ncode\n${site}\n${tier}\n${epoch}\n${kid}`),
       },
       { id: "0011223344556677", tier, epoch: epoch - 1 },
     ],
@@ -549,9 +580,233 @@ test("a chapter sealed here with node:crypto opens, from its code and from its r
   const entry = siteData.codes[0];
   await rejectsWith(keyFromCode(parseCode(sealed.code).secret, entry, "example.org"), "auth_failed", "another site id");
   await rejectsWith(unlockWithCode(formatCode(new Uint8Array(16)), { payload: sealed.payload, siteData }), "unknown_code", "zero code");
-  await rejectsWith(unlockWithCode(sealed.code, { payload: sealed.payload, siteData: { ...siteData, v: 2 } }), "unsupported", "site data v2");
+  await rejectsWith(unlockWithCode(sealed.code, { payload: sealed.payload, siteData: { ...siteData, v: 1 } }), "unsupported", "site data v1");
   await rejectsWith(unlockWithCode(sealed.code, { payload: sealed.payload, siteData: { ...siteData, site: "" } }), "corrupt", "site data without a site id");
   // The site module as the build writes it imports to the same value.
   const module = `export default ${JSON.stringify(siteData)};\n`;
   assert.deepEqual(await loadSiteData(`data:text/javascript,${encodeURIComponent(module)}`), siteData);
+});
+
+// ------------------------------------------------------------- sealed assets
+
+/** An asset sealed here with node:crypto, following FORMAT.md "Sealed assets" (random keys). */
+function sealAssetHere({ site, id, epoch = 1, tierKey, kid, bytes, chunk }) {
+  const gcm = (key, nonce, plaintext, aad) => {
+    const cipher = crypto.createCipheriv("aes-256-gcm", key, nonce);
+    cipher.setAAD(Buffer.from(aad));
+    return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  };
+  const dataKey = crypto.randomBytes(32);
+  const wrapNonce = crypto.randomBytes(12);
+  const size = bytes.length;
+  const count = Math.max(1, Math.ceil(size / chunk));
+  const header = {
+    v: 2,
+    epoch,
+    size,
+    chunk,
+    wraps: [{ tier: "member", kid, nonce: wrapNonce.toString("base64"), key: gcm(tierKey, wrapNonce, dataKey, `tollgate/2\nasset-wrap\n${site}\n${id}\n${epoch}\n${kid}`).toString("base64") }],
+  };
+  const headerBytes = Buffer.from(JSON.stringify(header));
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(headerBytes.length);
+  const chunks = [];
+  for (let index = 0; index < count; index++) {
+    const final = index === count - 1;
+    const nonce = Buffer.alloc(12);
+    nonce.writeUInt32BE(index, 7);
+    nonce[11] = final ? 1 : 0;
+    const plain = bytes.subarray(index * chunk, Math.min(size, (index + 1) * chunk));
+    chunks.push(gcm(dataKey, nonce, plain, `tollgate/2\nchunk\n${site}\n${id}\n${size}\n${chunk}\n${index}\n${final ? 1 : 0}`));
+  }
+  const preamble = Buffer.concat([Buffer.from("TGSA"), length, headerBytes]);
+  return { preamble, chunks, sealed: new Uint8Array(Buffer.concat([preamble, ...chunks])) };
+}
+
+async function assetFixture(chunk = 7, size = 50) {
+  const tierKey = crypto.randomBytes(32);
+  const kid = crypto.randomBytes(8).toString("hex");
+  const keys = new Map([[kid, await importTierKey(new Uint8Array(tierKey))]]);
+  const site = "example.org/academy";
+  const make = (id, bytes) => sealAssetHere({ site, id, tierKey, kid, bytes, chunk });
+  const bytes = crypto.randomBytes(size);
+  const id = crypto.randomBytes(16).toString("hex");
+  return { site, keys, bytes, id, make, asset: make(id, bytes) };
+}
+
+/** A stream that hands out `bytes` in pieces of `size` bytes. */
+function piecewise(bytes, size) {
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + size));
+      at += size;
+    },
+  });
+}
+
+test("the worked example's sealed asset opens to its bytes with the tier key", { skip: fs.existsSync(examplePath) ? false : "no format-example.json" }, async () => {
+  const example = JSON.parse(fs.readFileSync(examplePath, "utf8"));
+  const key = await importTierKey(new Uint8Array(Buffer.from(example.tier_key_hex, "hex")));
+  const keys = new Map([[example.kid, key]]);
+  const sealed = new Uint8Array(Buffer.from(example.asset_sealed_b64, "base64"));
+  assert.equal(assetId(`/academy/assets/sealed/${example.asset_id}.bin`), example.asset_id);
+  const opened = await openAsset(sealed, { site: example.site, id: example.asset_id, keys });
+  assert.equal(Buffer.from(opened).toString("utf8"), example.asset_text);
+  const header = JSON.parse(example.asset_header);
+  assert.equal(header.v, 2);
+  assert.ok(header.size > 2 * header.chunk, "the example has three chunks or more");
+  await rejectsWith(openAsset(sealed, { site: "other.example.com", id: example.asset_id, keys }), "auth_failed", "another site");
+  await rejectsWith(openAsset(sealed, { site: example.site, id: "0".repeat(32), keys }), "auth_failed", "another id");
+});
+
+test("an asset sealed here opens whole and from a stream in odd pieces, chunk by chunk", async () => {
+  for (const size of [0, 1, 7, 8, 50]) {
+    const { site, keys, bytes, id, asset } = await assetFixture(7, size);
+    assert.deepEqual(Buffer.from(await openAsset(asset.sealed, { site, id, keys })), bytes, `${size} bytes`);
+    const chunks = [];
+    const result = await openAssetStream(piecewise(asset.sealed, 3), { site, id, keys, onChunk: (c) => chunks.push(c) });
+    assert.equal(result.size, size);
+    assert.equal(chunks.length, Math.max(1, Math.ceil(size / 7)));
+    assert.deepEqual(Buffer.concat(chunks), bytes);
+  }
+});
+
+test("a tampered, cut, extended, reordered or spliced asset fails auth_failed", async () => {
+  const { site, keys, bytes, id, make, asset } = await assetFixture();
+  const open = (sealed, what, args = {}) => rejectsWith(openAsset(sealed, { site, id, keys, ...args }), "auth_failed", what);
+  const bodyStart = asset.preamble.length;
+  for (let at = bodyStart; at < asset.sealed.length; at += 5) {
+    const changed = asset.sealed.slice();
+    changed[at] ^= 1;
+    await open(changed, `byte ${at} flipped`);
+  }
+  const join = (...parts) => new Uint8Array(Buffer.concat(parts));
+  const { preamble, chunks } = asset;
+  await open(join(preamble, ...chunks.slice(0, -1)), "the last chunk dropped");
+  await open(asset.sealed.subarray(0, asset.sealed.length - 1), "one byte cut");
+  await open(join(preamble, ...chunks, Buffer.from([0])), "one byte added");
+  await open(join(preamble, ...chunks, chunks.at(-1)), "the last chunk twice");
+  await open(join(preamble, chunks[1], chunks[0], ...chunks.slice(2)), "two chunks swapped");
+  const otherBytes = Buffer.from(bytes);
+  otherBytes[0] ^= 0xff;
+  const other = make(crypto.randomBytes(16).toString("hex"), otherBytes);
+  await open(join(preamble, chunks[0], other.chunks[1], ...chunks.slice(2)), "a chunk of another asset");
+  await open(join(other.preamble, ...chunks), "the header of another asset");
+  await open(asset.sealed, "another id", { id: "f".repeat(32) });
+  await open(asset.sealed, "another site", { site: "example.org" });
+  await rejectsWith(openAsset(asset.sealed, { site, id, keys: new Map() }), "no_key", "no key");
+  await rejectsWith(openAsset(new Uint8Array(Buffer.from("GIF89a....")), { site, id, keys }), "corrupt", "not sealed");
+  throwsWith(() => assetId("/assets/sealed/diagram.png"), "corrupt", "an address that is not a sealed asset");
+});
+
+test("fetchAsset streams a sealed asset into a Blob of the given type", async () => {
+  const { site, keys, bytes, id, asset } = await assetFixture(7, 5000);
+  const url = `/academy/assets/sealed/${id}.bin`;
+  const fetch = async (address) => {
+    assert.equal(address, url);
+    return new Response(piecewise(asset.sealed, 1000));
+  };
+  const blob = await fetchAsset(url, { site, keys, type: "image/png", fetch });
+  assert.equal(blob.type, "image/png");
+  assert.deepEqual(Buffer.from(await blob.arrayBuffer()), bytes);
+  const cut = async () => new Response(asset.sealed.subarray(0, asset.sealed.length - 30));
+  await rejectsWith(fetchAsset(url, { site, keys, fetch: cut }), "auth_failed", "a cut download");
+  await rejectsWith(fetchAsset(url, { site, keys, fetch: async () => new Response("no", { status: 404 }) }), "corrupt", "a missing file");
+});
+
+/** Just enough of the DOM for openAssets: elements with attributes, listeners and a parent. */
+function fakeElement(tag, attributes = {}, parent = null) {
+  const listeners = {};
+  return {
+    tagName: tag.toUpperCase(),
+    attributes: { ...attributes },
+    parentElement: parent,
+    loads: 0,
+    getAttribute(name) {
+      return name in this.attributes ? this.attributes[name] : null;
+    },
+    setAttribute(name, value) {
+      this.attributes[name] = String(value);
+    },
+    removeAttribute(name) {
+      delete this.attributes[name];
+    },
+    addEventListener(type, listener) {
+      listeners[type] = listener;
+    },
+    dispatch(type, event) {
+      return listeners[type](event);
+    },
+    load() {
+      this.loads += 1;
+    },
+    click() {
+      this.clicked = true;
+    },
+    remove() {},
+  };
+}
+
+test("openAssets fills src and poster with blob: URLs of the given type, and saves a download under its name", async () => {
+  const { site, keys, bytes, id, make, asset } = await assetFixture(7, 100);
+  const url = `/academy/assets/sealed/${id}.bin`;
+  const brokenId = crypto.randomBytes(16).toString("hex");
+  const broken = make(brokenId, bytes).sealed.slice();
+  broken[broken.length - 1] ^= 1;
+  const brokenURL = `/academy/assets/sealed/${brokenId}.bin`;
+  const files = { [url]: asset.sealed, [brokenURL]: broken };
+  const fetched = [];
+  const fetch = async (address) => {
+    fetched.push(address);
+    return new Response(files[address]);
+  };
+  const image = fakeElement("img", { "data-tollgate-asset": url, "data-tollgate-attr": "src", "data-tollgate-type": "image/png", width: "10", height: "10" });
+  const video = fakeElement("video");
+  const source = fakeElement("source", { "data-tollgate-asset": url, "data-tollgate-attr": "src", "data-tollgate-type": "video/mp4" }, video);
+  const link = fakeElement("a", { href: url, "data-tollgate-asset": url, "data-tollgate-attr": "download", "data-tollgate-type": "application/zip", download: "solutions.zip" });
+  const bad = fakeElement("img", { "data-tollgate-asset": brokenURL, "data-tollgate-attr": "src", "data-tollgate-type": "image/png" });
+  const root = { querySelectorAll: (selector) => (assert.equal(selector, "[data-tollgate-asset]"), [image, source, link, bad]) };
+  const blobs = new Map();
+  const win = {
+    URL: {
+      createObjectURL(blob) {
+        const address = `blob:test/${blobs.size}`;
+        blobs.set(address, blob);
+        return address;
+      },
+      revokeObjectURL() {},
+    },
+    setTimeout: () => 0,
+  };
+  const saved = [];
+  const doc = {
+    createElement: (tag) => fakeElement(tag),
+    body: { append: (element) => saved.push(element) },
+  };
+  const errors = [];
+  await openAssets(root, { site, keys, doc, win, fetch, onError: (element, error) => errors.push([element, error]) });
+  for (const [element, type] of [[image, "image/png"], [source, "video/mp4"]]) {
+    const blob = blobs.get(element.getAttribute("src"));
+    assert.ok(blob, `${element.tagName} has a blob: src`);
+    assert.equal(blob.type, type);
+    assert.deepEqual(Buffer.from(await blob.arrayBuffer()), bytes);
+  }
+  assert.equal(video.loads, 1, "the video reloads its sources");
+  assert.equal(bad.getAttribute("src"), null, "a tampered asset sets nothing");
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0][0], bad);
+  assert.equal(errors[0][1].code, "auth_failed");
+  // The download is fetched only when clicked, and saved under its own name.
+  assert.equal(fetched.filter((address) => address === url).length, 2);
+  let prevented = false;
+  await link.dispatch("click", { preventDefault: () => (prevented = true) });
+  assert.ok(prevented);
+  assert.equal(saved.length, 1);
+  assert.equal(saved[0].getAttribute("download"), "solutions.zip");
+  assert.ok(saved[0].clicked);
+  const download = blobs.get(saved[0].getAttribute("href"));
+  assert.equal(download.type, "application/zip");
+  assert.deepEqual(Buffer.from(await download.arrayBuffer()), bytes);
 });

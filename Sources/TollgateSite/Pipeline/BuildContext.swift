@@ -13,6 +13,10 @@ struct BuildContext {
     /// Step 4: rendered chapters and course landing texts.
     var rendered: [RenderedChapter] = []
     var courseBodies: [String] = []
+    /// Step 5: content assets that only premium parts use (sealed, or withheld), and the
+    /// sealer that writes them; these assets are no longer in `content.assets`.
+    var premiumAssets: [PremiumAsset] = []
+    var assetSealer: AssetSealer?
     /// Step 5: what each chapter page may show. Premium HTML never gets past this step.
     var published: [PublishedChapter] = []
     var fingerprints = LeakFingerprints()

@@ -8,6 +8,7 @@ public enum Pipeline {
         .loadContent,  // courses, parts, chapters, assets
         .splitPremium,  // teaser | premium part of each premium chapter
         .renderMarkdown,  // cmark-gfm, on every core
+        .sealAssets,  // assets only premium parts use leave the build sealed (or not at all)
         .sealPremium,  // premium parts leave the build sealed (or not at all)
         .applyLayouts,  // every page through Mustache, into a staging folder
         .writeSite,  // assets, static files, sitemap, feed, robots.txt
@@ -46,7 +47,7 @@ public enum Pipeline {
 
     /// The steps `tollgate check --leaks` runs before scanning a folder: what the build knows
     /// about premium text, without writing anything or needing the master key.
-    static let leakCheckSteps: [BuildStep] = [.loadConfiguration, .loadContent, .splitPremium, .renderMarkdown, .sealPremium]
+    static let leakCheckSteps: [BuildStep] = [.loadConfiguration, .loadContent, .splitPremium, .renderMarkdown, .sealAssets, .sealPremium]
 
     /// Scans a built site for premium plaintext of the site at `options.source`: every
     /// sentence of eight words or more of each premium part, and its headings unless
@@ -61,7 +62,8 @@ public enum Pipeline {
         }
         var scanner = LeakScanner(fingerprints: context.fingerprints, chapterSources: context.content.chapters.map(\.source))
         scanner.building = false
-        let (leaks, files) = scanner.scanCounting(folder: folder, label: folder.path)
+        var (leaks, files) = scanner.scanCounting(folder: folder, label: folder.path)
+        leaks += PremiumAssetCheck(assets: context.premiumAssets, source: options.source).findings(in: folder, label: folder.path)
         progress("[\(leakCheckSteps.count + 1)/\(leakCheckSteps.count + 1)] scan \(Format.count(files, "file"))")
         if !leaks.isEmpty { throw BuildFailure(step: "check leaks", diagnostics: leaks) }
         return files

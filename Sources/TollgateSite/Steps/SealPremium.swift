@@ -107,7 +107,7 @@ extension BuildStep {
 
     /// The master key: given by the caller, from the environment or the key file, or made
     /// now (an author's first premium build) when the policy allows it.
-    private static func masterKey(_ context: inout BuildContext) throws -> MasterKey {
+    static func masterKey(_ context: inout BuildContext) throws -> MasterKey {
         if let key = context.options.masterKey { return key }
         let source = context.options.source
         if let (key, _) = try MasterKeyLocator.find(source: source, config: context.config, environment: context.options.environment) {
@@ -142,6 +142,8 @@ extension BuildStep {
         let scanner = LeakScanner(fingerprints: context.fingerprints, chapterSources: context.content.chapters.map(\.source))
         let leaks = context.pageLeaks
             + scanner.scan(folder: context.staging, label: context.options.output.lastPathComponent, skipping: context.scannedFiles)
+            + PremiumAssetCheck(assets: context.premiumAssets, source: context.options.source)
+            .findings(in: context.staging, label: context.options.output.lastPathComponent)
         if !leaks.isEmpty { throw DiagnosticList(items: leaks) }
         return "no premium text in \(Format.count(context.files, "file"))"
     }

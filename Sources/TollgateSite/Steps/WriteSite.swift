@@ -14,6 +14,10 @@ extension BuildStep {
             try staging.copy(source.appendingPathComponent(asset.source), to: asset.output)
             files += 1
         }
+        if let sealer = context.assetSealer {
+            files += try PremiumAsset.writeSealed(
+                context.premiumAssets, tiers: context.config.tiers.tiers.map(\.id), with: sealer, from: source, into: staging.url)
+        }
         let statics = source.appendingPathComponent("static")
         if ContentScan.isDirectory(statics), let enumerator = FileManager.default.enumerator(atPath: statics.path) {
             for path in enumerator.allObjects.compactMap({ $0 as? String }).sorted() {

@@ -1,18 +1,22 @@
 /*
  * tollgate.js: opens the sealed premium part of a chapter in the reader's browser.
  *
- * The sealed format is docs/FORMAT.md (version 1). This module only *uses* keys:
+ * The sealed format is docs/FORMAT.md (version 2). This module only *uses* keys:
  * AES-256-GCM, SHA-256, HKDF-SHA-256 (WebCrypto) and raw DEFLATE (DecompressionStream).
  * Nothing stores a code, a license key or raw key bytes: tier keys live in IndexedDB as
- * non-extractable CryptoKeys. The only requests it sends go to the site's license server
- * (docs/server.md), when the site names one and a reader types a license key or holds a
- * device token.
+ * non-extractable CryptoKeys. The only requests it sends go to the site itself (its sealed
+ * assets, after a chapter opened) and to the site's license server (docs/server.md), when
+ * the site names one and a reader types a license key or holds a device token.
  *
  * What a chapter page carries is its own: #tollgate-sealed (body and wraps) and the
  * chapter's tier (`data-tier` of #tollgate-unlock). What every page shares, the site data
  * (site id, tiers, strings, the access codes' envelopes), is a static module next to this
  * one, assets/tollgate-site.js (`export default {…};`): the browser fetches it once and
  * caches it across pages.
+ *
+ * Premium images, media and downloads of an opened chapter are sealed assets
+ * (assets/sealed/<id>.bin, named by `data-tollgate-asset` in the premium HTML): they open
+ * with the same tier keys, chunk by chunk, into `blob:` URLs.
  *
  * The first half is pure and runs in Node 20 as well (tests and benchmarks import it);
  * the browser part at the end runs only on a page that carries #tollgate-sealed.
@@ -38,7 +42,7 @@ export class TollgateError extends Error {
 
 // ------------------------------------------------------------------- bytes
 
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 const encoder = new TextEncoder();
 
 function utf8(text) {
@@ -194,20 +198,21 @@ export async function codeId(secret) {
 }
 
 function aadCode(site, tier, epoch, kid) {
-  return utf8(`tollgate/1\ncode\n${site}\n${tier}\n${epoch}\n${kid}`);
+  return utf8(`tollgate/2\ncode\n${site}\n${tier}\n${epoch}\n${kid}`);
 }
 
 function aadWrap(site, path, epoch, kid) {
-  return utf8(`tollgate/1\nwrap\n${site}\n${path}\n${epoch}\n${kid}`);
+  return utf8(`tollgate/2\nwrap\n${site}\n${path}\n${epoch}\n${kid}`);
 }
 
 function aadBody(site, path, epoch) {
-  return utf8(`tollgate/1\nbody\n${site}\n${path}\n${epoch}`);
+  return utf8(`tollgate/2\nbody\n${site}\n${path}\n${epoch}`);
 }
 
 /**
  * Opens a code's envelope: the tier key, as a non-extractable AES-GCM key that can only
- * unwrap data keys. The raw tier key never exists in JavaScript on this path.
+ * unwrap data keys. The raw tier key never exists in JavaScript on this path. The
+ * key-encryption key and the envelope are bound to the site id (format version 2).
  * @param {Uint8Array} secret the code's 16 bytes (from `parseCode`)
  * @param {{tier: string, epoch: number, kid: string, nonce: string, key: string}} codeEntry
  *   the current-epoch entry of the site data's `codes` with the code's id
@@ -222,7 +227,7 @@ export async function keyFromCode(secret, codeEntry, site) {
   const envelope = fromBase64(codeEntry.key, 48, "the code envelope");
   const ikm = await s.importKey("raw", secret, "HKDF", false, ["deriveKey"]);
   const kek = await s.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: utf8("tollgate/1"), info: utf8("tollgate/1 code-kek") },
+    { name: "HKDF", hash: "SHA-256", salt: utf8("tollgate/2"), info: utf8(`tollgate/2 code-kek\n${site}`) },
     ikm,
     { name: "AES-GCM", length: 256 },
     false,
@@ -404,6 +409,289 @@ async function openSealed({ payload, site, path, keys }) {
  */
 export async function openChapter(args) {
   return (await openSealed(args)).html;
+}
+
+// -------------------------------------------------------------------- assets
+
+/*
+ * A sealed asset (FORMAT.md, "Sealed assets") is `"TGSA" ‖ u32be(len) ‖ header JSON ‖
+ * chunks`; each chunk is AES-GCM under the asset's data key, with a nonce and associated
+ * data that carry its index and whether it is the last one. It opens chunk by chunk from a
+ * stream, so a large download never needs the whole sealed file in memory.
+ */
+
+const ASSET_MAGIC = "TGSA";
+const ASSET_HEADER_MAX = 64 * 1024;
+const ASSET_CHUNK_MAX = 16 << 20;
+const ASSET_SIZE_MAX = 2 ** 40;
+const TAG_BYTES = 16;
+const ASSET_PART_BYTES = 4 << 20; // decrypted bytes gathered before they become one Blob part
+
+/**
+ * The id of a sealed asset from its address: the name of `…/assets/sealed/<id>.bin`.
+ * @param {string|URL} url
+ * @returns {string} 32 hex digits
+ * @throws {TollgateError} "corrupt" when the address is not of a sealed asset.
+ */
+export function assetId(url) {
+  const name = new URL(url, "http://x/").pathname.split("/").pop();
+  const match = /^([0-9a-f]{32})\.bin$/.exec(name);
+  if (!match) throw new TollgateError("corrupt", `${url} is not the address of a sealed asset`);
+  return match[1];
+}
+
+function aadAssetWrap(site, id, epoch, kid) {
+  return utf8(`tollgate/2\nasset-wrap\n${site}\n${id}\n${epoch}\n${kid}`);
+}
+
+function aadChunk(site, id, header, index, final) {
+  return utf8(`tollgate/2\nchunk\n${site}\n${id}\n${header.size}\n${header.chunk}\n${index}\n${final ? 1 : 0}`);
+}
+
+/** `0⁷ ‖ u32be(index) ‖ final`. */
+function chunkNonce(index, final) {
+  const nonce = new Uint8Array(12);
+  new DataView(nonce.buffer).setUint32(7, index);
+  nonce[11] = final ? 1 : 0;
+  return nonce;
+}
+
+function checkAssetHeader(header) {
+  if (!header || typeof header !== "object") throw new TollgateError("corrupt", "the asset header is not an object");
+  if (header.v !== FORMAT_VERSION) {
+    throw new TollgateError("unsupported", `sealed asset version ${header.v} (this reader knows ${FORMAT_VERSION})`);
+  }
+  const { epoch, size, chunk, wraps } = header;
+  if (!Number.isSafeInteger(epoch) || epoch < 0 || !Number.isSafeInteger(size) || size < 0 || size > ASSET_SIZE_MAX || !Number.isInteger(chunk) || chunk < 1 || chunk > ASSET_CHUNK_MAX || !Array.isArray(wraps)) {
+    throw new TollgateError("corrupt", "the asset header is incomplete");
+  }
+  return Math.max(1, Math.ceil(size / chunk));
+}
+
+/** Reads exact byte counts from a ReadableStream of Uint8Arrays. */
+class ByteReader {
+  constructor(stream) {
+    this.reader = stream.getReader();
+    this.parts = [];
+    this.length = 0;
+    this.done = false;
+  }
+
+  /** The next `n` bytes; "auth_failed" when the stream ends first (a cut file). */
+  async take(n) {
+    while (this.length < n && !this.done) {
+      const { done, value } = await this.reader.read();
+      if (done) this.done = true;
+      else if (value.length > 0) {
+        this.parts.push(value instanceof Uint8Array ? value : new Uint8Array(value));
+        this.length += value.length;
+      }
+    }
+    if (this.length < n) throw new TollgateError("auth_failed", "the sealed asset is cut short");
+    const out = new Uint8Array(n);
+    let at = 0;
+    while (at < n) {
+      const part = this.parts[0];
+      const used = Math.min(part.length, n - at);
+      out.set(part.subarray(0, used), at);
+      at += used;
+      if (used === part.length) this.parts.shift();
+      else this.parts[0] = part.subarray(used);
+    }
+    this.length -= n;
+    return out;
+  }
+
+  /** True when nothing follows. */
+  async atEnd() {
+    while (this.length === 0 && !this.done) {
+      const { done, value } = await this.reader.read();
+      if (done) this.done = true;
+      else this.length += value.length;
+    }
+    return this.length === 0;
+  }
+
+  cancel() {
+    this.reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Opens a sealed asset from a stream, chunk by chunk: `onChunk` gets each decrypted chunk
+ * in order, only after it authenticated. A cut, extended, reordered or spliced file fails
+ * with "auth_failed"; the caller must then drop what it was given (it is never the whole
+ * file, and no chunk is given twice).
+ * @param {ReadableStream<Uint8Array>} stream the bytes of `assets/sealed/<id>.bin`
+ * @param {{site: string, id: string, keys: Map<string, CryptoKey>, onChunk: (chunk: Uint8Array) => void}} args
+ *   `id` from the address fetched (`assetId`), `keys` tier keys by key id (as for chapters).
+ * @returns {Promise<{size: number}>}
+ * @throws {TollgateError} "no_key", "auth_failed", "corrupt", "unsupported".
+ */
+export async function openAssetStream(stream, { site, id, keys, onChunk }) {
+  const input = new ByteReader(stream);
+  try {
+    const preamble = await input.take(8);
+    if (new TextDecoder().decode(preamble.subarray(0, 4)) !== ASSET_MAGIC) throw new TollgateError("corrupt", "not a sealed asset");
+    const headerLength = new DataView(preamble.buffer).getUint32(4);
+    if (headerLength > ASSET_HEADER_MAX) throw new TollgateError("corrupt", "the sealed asset's header is too large");
+    let header;
+    try {
+      header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(await input.take(headerLength)));
+    } catch (error) {
+      if (error instanceof TollgateError) throw error;
+      throw new TollgateError("corrupt", "the sealed asset's header is not JSON", { cause: error });
+    }
+    const count = checkAssetHeader(header);
+    const s = subtle();
+    const epoch = String(header.epoch);
+    const candidates = header.wraps.filter((wrap) => wrap && keys.has(wrap.kid));
+    if (candidates.length === 0) throw new TollgateError("no_key", "no key for this asset");
+    let dataKey = null;
+    for (const wrap of candidates) {
+      try {
+        dataKey = await s.unwrapKey(
+          "raw",
+          fromBase64(wrap.key, 48, "a wrapped data key"),
+          keys.get(wrap.kid),
+          { name: "AES-GCM", iv: fromBase64(wrap.nonce, 12, "a wrap nonce"), additionalData: aadAssetWrap(site, id, epoch, wrap.kid) },
+          "AES-GCM",
+          false,
+          ["decrypt"],
+        );
+        break;
+      } catch {
+        // Try the next key we hold; none opening is reported below.
+      }
+    }
+    if (!dataKey) throw new TollgateError("auth_failed", "the asset's data key does not open for this address");
+    for (let index = 0; index < count; index++) {
+      const final = index === count - 1;
+      const plain = final ? header.size - header.chunk * (count - 1) : header.chunk;
+      const sealed = await input.take(plain + TAG_BYTES);
+      let chunk;
+      try {
+        chunk = await s.decrypt({ name: "AES-GCM", iv: chunkNonce(index, final), additionalData: aadChunk(site, id, header, index, final) }, dataKey, sealed);
+      } catch (error) {
+        throw new TollgateError("auth_failed", `chunk ${index} of the asset does not open`, { cause: error });
+      }
+      onChunk(new Uint8Array(chunk));
+    }
+    if (!(await input.atEnd())) throw new TollgateError("auth_failed", "the sealed asset goes on after its last chunk");
+    return { size: header.size };
+  } catch (error) {
+    input.cancel();
+    throw error;
+  }
+}
+
+/**
+ * Opens a whole sealed asset held in memory (small files, tests).
+ * @param {Uint8Array} bytes
+ * @param {{site: string, id: string, keys: Map<string, CryptoKey>}} args
+ * @returns {Promise<Uint8Array>} the asset's bytes
+ */
+export async function openAsset(bytes, { site, id, keys }) {
+  const stream = new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+  const chunks = [];
+  await openAssetStream(stream, { site, id, keys, onChunk: (chunk) => chunks.push(chunk) });
+  return concat(...chunks);
+}
+
+/**
+ * Fetches and opens a sealed asset into a Blob of `type`. Decrypted chunks become Blob
+ * parts of a few MiB as they come, so the file is in memory once at most, never twice.
+ * @param {string} url the `data-tollgate-asset` address
+ * @param {{site: string, keys: Map<string, CryptoKey>, type?: string, fetch?: Function}} args
+ * @returns {Promise<Blob>}
+ * @throws {TollgateError} "server_unreachable" when the file cannot be fetched, and the
+ *   errors of `openAssetStream`.
+ */
+export async function fetchAsset(url, { site, keys, type = "application/octet-stream", fetch = defaultFetch }) {
+  const id = assetId(url);
+  let response;
+  try {
+    response = await fetch(url, { credentials: "same-origin" });
+  } catch (error) {
+    throw new TollgateError("server_unreachable", `could not fetch ${url}`, { cause: error });
+  }
+  if (!response.ok || !response.body) throw new TollgateError("corrupt", `${url} answered ${response.status}`);
+  const blobs = [];
+  let pending = [];
+  let pendingBytes = 0;
+  await openAssetStream(response.body, {
+    site,
+    id,
+    keys,
+    onChunk(chunk) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= ASSET_PART_BYTES) {
+        blobs.push(new Blob(pending));
+        pending = [];
+        pendingBytes = 0;
+      }
+    },
+  });
+  if (pending.length > 0) blobs.push(new Blob(pending));
+  return new Blob(blobs, { type });
+}
+
+/**
+ * Opens the sealed assets of an opened chapter (the markup contract of FORMAT.md,
+ * "Sealed assets in pages"): `src`/`poster` get a `blob:` URL of the asset's type; a
+ * download link decrypts and saves under its `download` name when clicked. A failure
+ * calls `onError(element, error)` and leaves the element without content.
+ * @param {Element} root the inserted premium part
+ * @param {{site: string, keys: Map<string, CryptoKey>, doc?: Document, win?: Window, fetch?: Function, onError?: Function}} args
+ * @returns {Promise<void>} settles when every image, video and audio source is set
+ */
+export async function openAssets(root, { site, keys, doc = document, win = globalThis, fetch = defaultFetch, onError = () => {} }) {
+  const pending = [];
+  for (const element of root.querySelectorAll("[data-tollgate-asset]")) {
+    const url = element.getAttribute("data-tollgate-asset");
+    const attr = element.getAttribute("data-tollgate-attr");
+    const type = element.getAttribute("data-tollgate-type") || "application/octet-stream";
+    if (attr === "src" || attr === "poster") {
+      pending.push(
+        fetchAsset(url, { site, keys, type, fetch })
+          .then((blob) => {
+            element.setAttribute(attr, win.URL.createObjectURL(blob));
+            const media = element.tagName === "SOURCE" ? element.parentElement : null;
+            if (media && typeof media.load === "function") media.load();
+          })
+          .catch((error) => onError(element, error)),
+      );
+    } else if (attr === "download") {
+      let busy = false;
+      element.addEventListener("click", async (event) => {
+        event.preventDefault();
+        if (busy) return;
+        busy = true;
+        element.setAttribute("aria-busy", "true");
+        try {
+          const blob = await fetchAsset(url, { site, keys, type, fetch });
+          const href = win.URL.createObjectURL(blob);
+          const link = makeElement(doc, "a", { href, download: element.getAttribute("download") || `${assetId(url)}.bin`, hidden: "" });
+          doc.body.append(link);
+          link.click();
+          link.remove();
+          win.setTimeout(() => win.URL.revokeObjectURL(href), 60000);
+        } catch (error) {
+          onError(element, error);
+        } finally {
+          busy = false;
+          element.removeAttribute("aria-busy");
+        }
+      });
+    }
+  }
+  await Promise.all(pending);
 }
 
 // --------------------------------------------------------------- key sources
@@ -1130,6 +1418,24 @@ class ChapterPage {
     const premium = insertPremium(html, { doc: this.doc, tocTitle: this.text("unlock_toc_title") });
     this.showUnlockedBar(premium, record, records);
     this.reveal(premium, focus);
+    const keys = new Map(records.map((r) => [r.kid, r.key]));
+    openAssets(premium, {
+      site: this.siteData.site,
+      keys,
+      doc: this.doc,
+      win: this.win,
+      fetch: this.fetch,
+      onError: (element, error) => this.assetFailed(element, error),
+    }).catch((error) => console.error("tollgate:", error));
+  }
+
+  /** The panel's error text next to an asset that did not open (it keeps no content). */
+  assetFailed(element, error) {
+    const { text } = this.messageFor(error);
+    const anchor = element.tagName === "SOURCE" && element.parentElement ? element.parentElement : element;
+    const next = anchor.nextElementSibling;
+    if (next && next.classList.contains("unlock-asset-error")) return;
+    anchor.after(makeElement(this.doc, "span", { class: "unlock-note unlock-asset-error", role: "alert" }, text));
   }
 
   reveal(premium, focus) {
