@@ -1,0 +1,134 @@
+import Foundation
+import HummingbirdTesting
+import Testing
+
+@testable import TollgateServer
+
+/// Runs blocking socket work off Swift's cooperative pool, so the server under test keeps
+/// its threads.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
+}
+
+/// Slow and hostile clients against a real server on 127.0.0.1 (built by `buildApplication`):
+/// half-sent requests are capped per client address and closed after the timeouts, while
+/// another client is served.
+@Suite("Connections: timeouts and the per-client cap", .serialized)
+struct ConnectionLimitTests {
+    static let otherClient = "127.0.0.2"
+
+    static func server() -> TestServer {
+        TestServer { configuration in
+            configuration.connections.headerTimeout = 2
+            configuration.connections.bodyTimeout = 2
+            configuration.connections.idleTimeout = 2
+            configuration.connections.connectionsPerClient = 20
+        }
+    }
+
+    @Test(
+        "60 half-sent requests from one client: 20 held at most, all closed after the timeout, /healthz answers another client meanwhile",
+        .enabled(if: RawConnection.canConnect(from: otherClient), "needs \(otherClient) on the loopback interface (Linux has it)")
+    )
+    func halfSentRequests() async throws {
+        let server = Self.server()
+        try await server.test(.live) { client in
+            let port = try #require(client.port)
+            let outcome = try await offPool { try Self.flood(port: port, count: 60) }
+            // The test's own HTTP client may hold one of the 20 connections of 127.0.0.1.
+            #expect((19...20).contains(outcome.heldAfterCap), "connections one client may hold: \(outcome.heldAfterCap)")
+            #expect(outcome.otherClientHealth.hasPrefix("HTTP/1.1 200"), "\(outcome.otherClientHealth)")
+            #expect(outcome.sameClientHealth.isEmpty, "a 21st connection of the same client is closed unanswered: \(outcome.sameClientHealth)")
+            #expect(outcome.stillOpenAfterTimeout == 0, "half-sent requests outlived the timeouts")
+            #expect(outcome.sameClientHealthAfter.hasPrefix("HTTP/1.1 200"), "\(outcome.sameClientHealthAfter)")
+            #expect(outcome.seconds < 15)
+        }
+        #expect(!server.log.lines.contains { $0.contains("unexpected error") || $0.contains("status=500") }, "\(server.log.lines)")
+    }
+
+    @Test("a kept-alive connection is closed after the idle timeout; a request in time is answered")
+    func idleConnection() async throws {
+        let server = Self.server()
+        try await server.test(.live) { client in
+            let port = try #require(client.port)
+            let (first, closed) = try await offPool {
+                let connection = try RawConnection(port: port)
+                try connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                let first = connection.readUntilClosed(within: 1)
+                return (first, connection.closedByServer(within: 4))
+            }
+            #expect(first.hasPrefix("HTTP/1.1 200"))
+            #expect(closed)
+        }
+    }
+
+    @Test("server.yml sets the timeouts, the cap and the admin failure rate, within their ranges; the defaults are sane")
+    func settings() throws {
+        let defaults = ServerConfiguration()
+        #expect(defaults.connections == ConnectionLimits())
+        #expect((defaults.connections.headerTimeout, defaults.connections.bodyTimeout, defaults.connections.idleTimeout) == (10, 10, 30))
+        #expect(defaults.connections.connectionsPerClient == 64)
+        #expect(defaults.adminFailuresPerMinute == 10)
+        let text = """
+        tiers: [pro]
+        limits:
+          header_timeout_seconds: 5
+          body_timeout_seconds: 20
+          idle_timeout_seconds: 120
+          connections_per_client: 16
+          admin_failures_per_minute: 3
+        """
+        let configuration = try ServerConfiguration.parse(text, file: "server.yml", folder: "")
+        #expect(configuration.connections.headerTimeout == 5)
+        #expect(configuration.connections.bodyTimeout == 20)
+        #expect(configuration.connections.idleTimeout == 120)
+        #expect(configuration.connections.connectionsPerClient == 16)
+        #expect(configuration.adminFailuresPerMinute == 3)
+        do {
+            _ = try ServerConfiguration.parse("tiers: [pro]\nlimits:\n  header_timeout_seconds: 0\n  connections_per_client: -1\n  idle_timeout_second: 5\n", file: "server.yml", folder: "")
+            Issue.record("out-of-range limits were accepted")
+        } catch {
+            let found = error.diagnostics.map(\.description)
+            #expect(found.contains("server.yml:3: 'header_timeout_seconds' must be between 1 and 300"))
+            #expect(found.contains("server.yml:4: 'connections_per_client' must be between 1 and 100000"))
+            #expect(found.contains("server.yml:5: unknown key 'idle_timeout_second' in limits (did you mean 'idle_timeout_seconds'?)"))
+        }
+    }
+
+    struct Flood: Sendable {
+        var heldAfterCap = 0
+        var otherClientHealth = ""
+        var sameClientHealth = ""
+        var stillOpenAfterTimeout = 0
+        var sameClientHealthAfter = ""
+        var seconds = 0.0
+    }
+
+    /// Opens `count` connections from 127.0.0.1, half cut off in the head and half in the
+    /// body, and watches what the server does with them.
+    static func flood(port: Int, count: Int) throws -> Flood {
+        let start = Date()
+        var outcome = Flood()
+        var connections: [RawConnection] = []
+        for index in 0..<count {
+            let connection = try RawConnection(port: port)
+            if index.isMultiple(of: 2) {
+                try connection.send("POST /v1/unlock HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty")
+            } else {
+                try connection.send("POST /v1/unlock HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"lic")
+            }
+            connections.append(connection)
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        let held = connections.filter { !$0.closedByServer(within: 0.02) }
+        outcome.heldAfterCap = held.count
+        outcome.otherClientHealth = try RawConnection(port: port, from: otherClient).get("/healthz")
+        outcome.sameClientHealth = try RawConnection(port: port).get("/healthz", within: 1)
+        outcome.stillOpenAfterTimeout = held.filter { !$0.closedByServer(within: max(0.1, 5 - Date().timeIntervalSince(start))) }.count
+        outcome.sameClientHealthAfter = try RawConnection(port: port).get("/healthz")
+        outcome.seconds = Date().timeIntervalSince(start)
+        return outcome
+    }
+}
