@@ -31,57 +31,6 @@ struct AdminController: Sendable {
         admin.get("licenses/:id/key") { _, context in try await recoverKey(context.parameters.require("id")) }
     }
 
-    struct IssueBody: StrictBody {
-        let tiers: [String]
-        let email: String?
-        let expiresAt: String?
-        let deviceLimit: Int?
-        let note: String?
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case tiers, email, note
-            case expiresAt = "expires_at"
-            case deviceLimit = "device_limit"
-        }
-        static let fields = CodingKeys.allCases.map(\.rawValue)
-    }
-
-    struct RevokeBody: StrictBody {
-        let reason: String?
-        static let fields = ["reason"]
-    }
-
-    /// `{"days": n}`, `{"expires_at": "2027-01-31"}` or `{"expires_at": null}` (never expires).
-    /// An absent `expires_at` is not a `null` one: only the explicit `null` removes the expiry.
-    struct ExtendBody: StrictBody {
-        enum Expiry: Equatable {
-            case date(String)
-            case never
-        }
-
-        /// The new expiry, `nil` when the body does not name one.
-        let expiry: Expiry?
-        /// Days to add, `nil` when absent (an explicit `null` is refused while decoding).
-        let days: Int?
-
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case days
-            case expiresAt = "expires_at"
-        }
-        static let fields = CodingKeys.allCases.map(\.rawValue)
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            days = container.contains(.days) ? try container.decode(Int.self, forKey: .days) : nil
-            if !container.contains(.expiresAt) {
-                expiry = nil
-            } else if try container.decodeNil(forKey: .expiresAt) {
-                expiry = .never
-            } else {
-                expiry = .date(try container.decode(String.self, forKey: .expiresAt))
-            }
-        }
-    }
-
     private var limit: Int { licensing.configuration.bodyLimit }
 
     func issue(_ request: Request) async throws -> Response {
@@ -179,41 +128,6 @@ struct AdminController: Sendable {
     }
 }
 
-/// `Authorization: Bearer <token>`, compared in constant time (as SHA-256 digests, so the
-/// comparison does not depend on the token's length either). Wrong tokens are counted per
-/// client address: past `failures`' rate, the client gets `429` with `Retry-After` and its
-/// tokens are not even compared until it may try again.
-struct BearerCheck: RouterMiddleware {
-    let digest: [UInt8]?
-    let failures: RateLimiter
-    let trustedProxies: Set<String>
-    let now: @Sendable () -> Date
-
-    func handle(_ request: Request, context: ServerRequestContext, next: (Request, ServerRequestContext) async throws -> Response) async throws -> Response {
-        guard let digest else {
-            throw APIError(.serviceUnavailable, "admin_disabled", "The admin API is off: set TOLLGATE_ADMIN_TOKEN to turn it on.")
-        }
-        let client = "a:" + ClientAddress.resolve(peer: context.peer, forwardedFor: request.headers[.xForwardedFor], trustedProxies: trustedProxies)
-        let now = now()
-        if let wait = failures.wait(client, now: now) { throw Self.rateLimited(wait) }
-        let header = request.headers[.authorization] ?? ""
-        let prefix = "Bearer "
-        let given = header.hasPrefix(prefix) ? String(header.dropFirst(prefix.count)) : ""
-        guard constantTimeEqual(TollgateCrypto.sha256(Array(given.utf8)), digest) else {
-            _ = failures.take(client, now: now)
-            context.logger.notice("admin request with a wrong token", metadata: ["client": "\(client.dropFirst(2))", "path": "\(request.uri.path)"])
-            throw APIError(.unauthorized, "unauthorized", "Send the admin token as 'Authorization: Bearer <token>'.", headers: [.wwwAuthenticate: "Bearer"])
-        }
-        return try await next(request, context)
-    }
-
-    static func rateLimited(_ seconds: Int) -> APIError {
-        APIError(
-            .tooManyRequests, "rate_limited", "Too many requests with a wrong admin token from this address. Try again in \(seconds) seconds.",
-            details: ["retry_after": .int(seconds)], headers: [.retryAfter: String(seconds)]
-        )
-    }
-}
 
 /// A license as the admin API shows it (no key, no hash).
 func licenseJSON(_ license: License, devicesInUse: Int?, now: Date) -> JSONValue {
