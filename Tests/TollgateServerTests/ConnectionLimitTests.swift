@@ -47,6 +47,22 @@ struct ConnectionLimitTests {
         }
     }
 
+    @Test("connections from a trusted proxy are not capped: every member arrives through it")
+    func trustedProxyNotCapped() async throws {
+        var server = Self.server(cap: 5, slow: true)
+        server.configuration.trustedProxies = ["127.0.0.1"]
+        try await server.test(.live) { client in
+            let port = try #require(client.port)
+            let held = try await offPool {
+                let connections = try (0..<12).map { _ in try RawConnection(port: port) }
+                for connection in connections { try connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-For") }
+                Thread.sleep(forTimeInterval: 0.5)
+                return connections.filter { !$0.closedByServer(within: 0.02) }.count
+            }
+            #expect(held == 12)
+        }
+    }
+
     @Test(
         "60 half-sent requests (heads and bodies cut short) are all closed after the timeouts, quietly; /healthz answers meanwhile",
         .enabled(if: RawConnection.canConnect(from: otherClient), "needs \(otherClient) on the loopback interface (Linux has it)")

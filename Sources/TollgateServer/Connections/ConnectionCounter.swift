@@ -26,9 +26,4 @@ final class ConnectionCounter: Sendable {
             counts[address] = count > 0 ? count : nil
         }
     }
-
-    /// How many connections `address` holds.
-    func count(of address: String) -> Int {
-        counts.withLockedValue { $0[address, default: 0] }
-    }
 }
