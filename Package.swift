@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
     ],
     targets: [
         .systemLibrary(
@@ -41,12 +42,14 @@ let package = Package(
         .target(name: "TollgateMarkdown", dependencies: ["CCmarkGFM"]),
         .target(name: "TollgateYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "TollgateCrypto", dependencies: ["CSodium", "CZlib"]),
+        .target(name: "TollgateSiteFacts", dependencies: ["TollgateYAML"]),
         .target(
             name: "TollgateSite",
             dependencies: [
                 "TollgateMarkdown",
                 "TollgateCrypto",
                 "TollgateYAML",
+                "TollgateSiteFacts",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -65,13 +68,16 @@ let package = Package(
             dependencies: [
                 "TollgateCrypto",
                 "TollgateYAML",
+                "TollgateSiteFacts",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -91,6 +97,7 @@ let package = Package(
             dependencies: [
                 "TollgateServer",
                 "TollgateCrypto",
+                "TollgateSite",
                 "TollgateTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

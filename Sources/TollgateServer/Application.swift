@@ -22,6 +22,7 @@ public func buildApplication(
     let router = buildRouter(configuration: configuration, secrets: secrets, store: store, now: now)
     return Application(
         router: router,
+        server: .guardedHTTP1(limits: configuration.connections, trustedProxies: Set(configuration.trustedProxies)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate-server"),
         onServerRunning: { channel in
             logger.notice("tollgate-server listening", metadata: [

@@ -114,8 +114,9 @@ extension TestClientProtocol {
     }
 
     /// A request with the admin token.
-    func admin(_ method: HTTPRequest.Method, _ path: String, _ json: String? = nil, token: String = testAdminToken) async throws -> TestResponse {
+    func admin(_ method: HTTPRequest.Method, _ path: String, _ json: String? = nil, token: String = testAdminToken, headers more: HTTPFields = [:]) async throws -> TestResponse {
         var headers: HTTPFields = [.authorization: "Bearer \(token)"]
+        headers.append(contentsOf: more)
         if json != nil { headers[.contentType] = "application/json" }
         return try await execute(uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
     }

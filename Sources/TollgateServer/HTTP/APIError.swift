@@ -93,14 +93,24 @@ func decodeBody<T: Decodable>(_ type: T.Type, from request: Request, limit: Int)
     return try decodeJSON(type, from: Data(buffer.readableBytesView))
 }
 
-/// The raw body of at most `limit` bytes; `413 body_too_large` beyond.
+/// The raw body of at most `limit` bytes; `413 body_too_large` beyond, and
+/// ``IncompleteRequest`` when the connection fails or ends before the body does.
 func collectBody(of request: Request, limit: Int) async throws -> ByteBuffer {
     if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw APIError.bodyTooLarge(limit) }
     do {
         return try await request.body.collect(upTo: limit)
     } catch is NIOTooManyBytesError {
         throw APIError.bodyTooLarge(limit)
+    } catch {
+        throw IncompleteRequest(reason: "\(error)")
     }
+}
+
+/// The client closed (or reset) its connection, or a timeout did, before the request's body
+/// arrived whole: the client's doing, not the server's, so it is no 500.
+struct IncompleteRequest: Error {
+    /// What the connection reported (no request data).
+    let reason: String
 }
 
 /// Decodes JSON, with messages that name the field of the wrong type.

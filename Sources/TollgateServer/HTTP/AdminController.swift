@@ -6,14 +6,19 @@ import TollgateCrypto
 struct AdminController: Sendable {
     let licensing: Licensing
     let tokenDigest: [UInt8]?
+    let failures: RateLimiter
+    let trustedProxies: Set<String>
 
     init(licensing: Licensing, adminToken: String?) {
         self.licensing = licensing
         tokenDigest = adminToken.map { TollgateCrypto.sha256(Array($0.utf8)) }
+        failures = RateLimiter(perMinute: licensing.configuration.adminFailuresPerMinute)
+        trustedProxies = Set(licensing.configuration.trustedProxies)
     }
 
     func addRoutes(to router: Router<ServerRequestContext>) {
-        let admin = router.group("v1/admin").add(middleware: BearerCheck(digest: tokenDigest))
+        let check = BearerCheck(digest: tokenDigest, failures: failures, trustedProxies: trustedProxies, now: licensing.now)
+        let admin = router.group("v1/admin").add(middleware: check)
         admin.post("licenses") { request, _ in try await issue(request) }
         admin.get("licenses") { request, _ in try await list(request) }
         admin.get("licenses/:id") { _, context in try await show(context.parameters.require("id")) }
@@ -26,36 +31,10 @@ struct AdminController: Sendable {
         admin.get("licenses/:id/key") { _, context in try await recoverKey(context.parameters.require("id")) }
     }
 
-    struct IssueBody: Decodable {
-        let tiers: [String]
-        let email: String?
-        let expiresAt: String?
-        let deviceLimit: Int?
-        let note: String?
-        enum CodingKeys: String, CodingKey {
-            case tiers, email, note
-            case expiresAt = "expires_at"
-            case deviceLimit = "device_limit"
-        }
-    }
-
-    struct RevokeBody: Decodable {
-        let reason: String?
-    }
-
-    struct ExtendBody: Decodable {
-        let expiresAt: String?
-        let days: Int?
-        enum CodingKeys: String, CodingKey {
-            case days
-            case expiresAt = "expires_at"
-        }
-    }
-
     private var limit: Int { licensing.configuration.bodyLimit }
 
     func issue(_ request: Request) async throws -> Response {
-        let body = try await decodeBody(IssueBody.self, from: request, limit: limit)
+        let body = try await decodeStrictBody(IssueBody.self, from: request, limit: limit)
         let expiry = try body.expiresAt.map { text in
             guard let date = parseDate(text) else { throw APIError.invalidField("expires_at", "'expires_at' must be a date like 2027-01-31 or 2027-01-31T00:00:00Z.") }
             return date
@@ -68,6 +47,7 @@ struct AdminController: Sendable {
 
     func list(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
+        try rejectUnknownFields(query.map { String($0.key) }, allowed: ["status", "email", "limit"], kind: "query parameter")
         var filter = LicenseFilter(now: licensing.now())
         if let status = query["status"].map(String.init) {
             guard let parsed = LicenseStatus(rawValue: status) else {
@@ -92,23 +72,28 @@ struct AdminController: Sendable {
     }
 
     func revoke(_ request: Request, _ id: String) async throws -> Response {
-        let body = try await decodeOptionalBody(RevokeBody.self, from: request) ?? RevokeBody(reason: nil)
+        let body = try await decodeOptionalStrictBody(RevokeBody.self, from: request, limit: limit) ?? RevokeBody(reason: nil)
         let license = try await mapping { try await licensing.revoke(id, reason: body.reason) }
         return JSONValue.object(["license": licenseJSON(license, devicesInUse: nil, now: licensing.now())]).response()
     }
 
     func extend(_ request: Request, _ id: String) async throws -> Response {
-        let body = try await decodeBody(ExtendBody.self, from: request, limit: limit)
+        let body = try await decodeStrictBody(ExtendBody.self, from: request, limit: limit)
         let license: License
-        switch (body.expiresAt, body.days) {
-        case (let text?, nil):
-            guard let date = parseDate(text) else { throw APIError.invalidField("expires_at", "'expires_at' must be a date like 2027-01-31 or 2027-01-31T00:00:00Z.") }
-            license = try await mapping { try await licensing.extend(id, until: date) }
+        switch (body.expiry, body.days) {
         case (nil, let days?):
             license = try await mapping { try await licensing.extend(id, byDays: days) }
-        case (nil, nil):
+        case (.date(let text)?, nil):
+            guard let date = parseDate(text) else { throw APIError.invalidField("expires_at", "'expires_at' must be a date like 2027-01-31 or 2027-01-31T00:00:00Z.") }
+            license = try await mapping { try await licensing.extend(id, until: date) }
+        case (.never?, nil):
             license = try await mapping { try await licensing.extend(id, until: nil) }
-        default:
+        case (nil, nil):
+            throw APIError.invalidField(
+                "days",
+                "Say how to extend: 'days' (a positive whole number added to the expiry), 'expires_at' (a date like 2027-01-31), or \"expires_at\": null to remove the expiry."
+            )
+        case (_?, _?):
             throw APIError.invalidField("days", "Give either 'expires_at' or 'days', not both.")
         }
         return JSONValue.object(["license": licenseJSON(license, devicesInUse: nil, now: licensing.now())]).response()
@@ -129,13 +114,6 @@ struct AdminController: Sendable {
         return JSONValue.object(["license_key": .string(key.text)]).response()
     }
 
-    /// An empty body is no body; anything else must be valid.
-    private func decodeOptionalBody<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
-        let buffer = try await collectBody(of: request, limit: limit)
-        guard buffer.readableBytes > 0 else { return nil }
-        return try decodeJSON(type, from: Data(buffer.readableBytesView))
-    }
-
     /// Runs `body`, turning a ``LicensingError`` into the matching API error.
     private func mapping<T>(_ body: () async throws -> T) async throws -> T {
         do {
@@ -150,24 +128,6 @@ struct AdminController: Sendable {
     }
 }
 
-/// `Authorization: Bearer <token>`, compared in constant time (as SHA-256 digests, so the
-/// comparison does not depend on the token's length either).
-struct BearerCheck: RouterMiddleware {
-    let digest: [UInt8]?
-
-    func handle(_ request: Request, context: ServerRequestContext, next: (Request, ServerRequestContext) async throws -> Response) async throws -> Response {
-        guard let digest else {
-            throw APIError(.serviceUnavailable, "admin_disabled", "The admin API is off: set TOLLGATE_ADMIN_TOKEN to turn it on.")
-        }
-        let header = request.headers[.authorization] ?? ""
-        let prefix = "Bearer "
-        let given = header.hasPrefix(prefix) ? String(header.dropFirst(prefix.count)) : ""
-        guard constantTimeEqual(TollgateCrypto.sha256(Array(given.utf8)), digest) else {
-            throw APIError(.unauthorized, "unauthorized", "Send the admin token as 'Authorization: Bearer <token>'.", headers: [.wwwAuthenticate: "Bearer"])
-        }
-        return try await next(request, context)
-    }
-}
 
 /// A license as the admin API shows it (no key, no hash).
 func licenseJSON(_ license: License, devicesInUse: Int?, now: Date) -> JSONValue {

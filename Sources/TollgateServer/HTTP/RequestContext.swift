@@ -54,6 +54,16 @@ final class RateLimiter: Sendable {
         self.perMinute = Double(perMinute)
     }
 
+    /// The seconds `key` must wait before ``take(_:now:)`` would allow it, or `nil` when it
+    /// would allow it now; takes nothing.
+    func wait(_ key: String, now: Date) -> Int? {
+        buckets.withLockedValue { buckets in
+            guard let bucket = buckets[key] else { return nil }
+            let tokens = min(perMinute, bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * perMinute / 60)
+            return tokens >= 1 ? nil : max(1, Int(((1 - tokens) * 60 / perMinute).rounded(.up)))
+        }
+    }
+
     /// Takes one token for `key`; `nil` when allowed, or the seconds to wait.
     func take(_ key: String, now: Date) -> Int? {
         buckets.withLockedValue { buckets in
@@ -113,7 +123,8 @@ struct CORSPolicy<Context: RequestContext>: RouterMiddleware {
 }
 
 /// One log line per request (method, path without query, status, duration) and a JSON
-/// 500 for anything unexpected. Nothing of the body or headers is logged.
+/// 500 for anything unexpected. Nothing of the body or headers is logged. A request whose
+/// client went away mid-body is logged at debug, not as an error.
 struct RequestLog<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -133,6 +144,13 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             status = error.status
             return error.responseWithoutRequest()
+        } catch let error as IncompleteRequest {
+            // Nobody is left to read an answer; the status is for the log line.
+            status = .badRequest
+            context.logger.debug("the client closed the connection before the whole request arrived", metadata: [
+                "path": "\(request.uri.path)", "reason": "\(error.reason)",
+            ])
+            return APIError(.badRequest, "incomplete_request", "The request ended before its body did.").responseWithoutRequest()
         } catch let error as any HTTPResponseError {
             // Hummingbird's own errors (no route: 404) get the JSON shape of every other error.
             status = error.status

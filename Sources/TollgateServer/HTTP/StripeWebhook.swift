@@ -21,7 +21,7 @@ struct StripeSignature: Sendable {
             case .malformedHeader: "The Stripe-Signature header has no timestamp (t=…)."
             case .noV1Signature: "The Stripe-Signature header has no v1 signature."
             case .stale(let seconds): "The event was signed \(seconds) seconds ago, more than the 300 s tolerance (a replay?)."
-            case .future(let seconds): "The event is signed \(seconds) seconds in the future; check the server's clock."
+            case .future(let seconds): "The event is signed \(seconds) seconds in the future, more than the \(StripeSignature.futureSkew) s allowed for clock skew; check the server's clock (NTP)."
             case .mismatch: "No v1 signature matches: check STRIPE_WEBHOOK_SECRET (the endpoint's signing secret, whsec_…)."
             }
         }

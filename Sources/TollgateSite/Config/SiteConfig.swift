@@ -1,6 +1,7 @@
 import TollgateYAML
 import Foundation
 import TollgateMarkdown
+import TollgateSiteFacts
 
 /// A site's configuration, read strictly from `site.yml`.
 public struct SiteConfig: Sendable {
@@ -55,7 +56,7 @@ public struct SiteConfig: Sendable {
     }
 
     /// The default master key file, relative to the site's folder.
-    public static let defaultKeyFile = ".tollgate/master.key"
+    public static let defaultKeyFile = SiteFacts.defaultKeyFile
 
     /// Languages with a built-in strings table.
     public static let languages = ["en", "zh-CN"]
@@ -64,9 +65,7 @@ public struct SiteConfig: Sendable {
         "title", "description", "base_url", "language", "author", "copyright", "license_server",
         "markdown", "feed_limit", "tiers", "keys", "premium", "strings",
     ]
-    static let tierKeys = ["id", "name", "checkout_url", "includes"]
     static let markdownKeys = ["raw_html", "smart_punctuation"]
-    static let keysKeys = ["epoch", "file"]
     static let premiumKeys = ["access_codes", "public_headings"]
 
     /// Reads `site.yml`.
@@ -79,9 +78,44 @@ public struct SiteConfig: Sendable {
     static func parse(_ text: String, file: String, stringKeys: Set<String>) throws -> SiteConfig {
         let yaml = try YAMLObject.parse(text, file: file, what: "site.yml")
         yaml.rejectUnknownKeys(allowed: keys)
+        let title = readTitle(yaml)
+        let baseURL = readBaseURL(yaml)
+        let language = readLanguage(yaml)
+        let options = readMarkdownOptions(yaml)
+        let feedLimit = readFeedLimit(yaml)
+        let facts = SiteFacts.read(from: yaml)
+        let (accessCodes, publicHeadings) = readPremium(yaml)
+        let strings = readStrings(yaml, allowed: stringKeys)
+        let config = SiteConfig(
+            title: title,
+            description: yaml.string("description") ?? "",
+            baseURL: baseURL,
+            language: language,
+            author: yaml.string("author") ?? "",
+            copyright: yaml.string("copyright") ?? "",
+            licenseServer: yaml.string("license_server"),
+            markdownOptions: options,
+            feedLimit: feedLimit,
+            tiers: TierCatalog(tiers: facts.tiers.map { Tier(id: $0.id, name: $0.name, checkoutURL: $0.checkoutURL, includes: $0.includes) }),
+            epoch: facts.epoch,
+            keyFile: facts.keyFile,
+            accessCodes: accessCodes,
+            publicPremiumHeadings: publicHeadings,
+            strings: strings
+        )
+        let problems = yaml.allProblems
+        if !problems.isEmpty { throw DiagnosticList(items: problems) }
+        return config
+    }
 
-        let title = yaml.string("title")
-        if title?.isEmpty ?? true { yaml.report("'title' is required in site.yml") }
+    private static func readTitle(_ yaml: YAMLObject) -> String {
+        let title = yaml.string("title") ?? ""
+        if title.isEmpty { yaml.report("'title' is required in site.yml") }
+        return title
+    }
+
+    /// `base_url` without its trailing slashes.
+    private static func readBaseURL(_ yaml: YAMLObject) -> String {
         var baseURL = yaml.string("base_url") ?? ""
         if baseURL.isEmpty {
             yaml.report("'base_url' is required in site.yml (e.g. https://courses.example.com)")
@@ -89,70 +123,41 @@ public struct SiteConfig: Sendable {
             yaml.report(at: "base_url", "'base_url' must be an absolute http(s) URL, not '\(baseURL)'")
         }
         while baseURL.hasSuffix("/") { baseURL.removeLast() }
+        return baseURL
+    }
 
+    private static func readLanguage(_ yaml: YAMLObject) -> String {
         let language = yaml.string("language") ?? "en"
         if !languages.contains(language) {
             yaml.report(at: "language", "unknown language '\(language)'; built in: \(languages.joined(separator: ", "))\(Suggestion.hint(for: language, in: languages))")
         }
+        return language
+    }
 
+    private static func readMarkdownOptions(_ yaml: YAMLObject) -> MarkdownOptions {
         var options: MarkdownOptions = [.smartPunctuation]
         if let markdown = yaml.object("markdown", what: "'markdown' of site.yml") {
             markdown.rejectUnknownKeys(allowed: markdownKeys)
             if markdown.bool("raw_html") == true { options.insert(.rawHTML) }
             if markdown.bool("smart_punctuation") == false { options.remove(.smartPunctuation) }
         }
+        return options
+    }
 
+    private static func readFeedLimit(_ yaml: YAMLObject) -> Int {
         let feedLimit = yaml.int("feed_limit") ?? 20
         if feedLimit < 0 { yaml.report(at: "feed_limit", "'feed_limit' must not be negative") }
+        return max(0, feedLimit)
+    }
 
-        var tiers: [Tier] = []
-        for entry in yaml.objects("tiers", what: "a tier of site.yml") ?? [] {
-            entry.rejectUnknownKeys(allowed: tierKeys)
-            guard let id = entry.string("id"), !id.isEmpty else {
-                entry.report("every tier needs an 'id'")
-                continue
-            }
-            if id == Tier.free.id {
-                entry.report(at: "id", "'free' is built in; do not declare it under 'tiers'")
-                continue
-            }
-            if id.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
-                entry.report(at: "id", "tier id '\(id)' may use only letters, digits, '-' and '_'")
-            }
-            if tiers.contains(where: { $0.id == id }) {
-                entry.report(at: "id", "tier '\(id)' is declared twice")
-                continue
-            }
-            let checkout = entry.string("checkout_url")
-            if let checkout, !(checkout.hasPrefix("https://") || checkout.hasPrefix("http://")) {
-                entry.report(at: "checkout_url", "'checkout_url' of tier '\(id)' must be an absolute http(s) URL")
-            }
-            tiers.append(Tier(id: id, name: entry.string("name") ?? id, checkoutURL: checkout, includes: entry.strings("includes") ?? []))
-        }
-        let tierIDs = tiers.map(\.id)
-        for tier in tiers {
-            for included in tier.includes where !tierIDs.contains(included) || included == tier.id {
-                let reason = included == tier.id ? "cannot include itself" : "includes unknown tier '\(included)'\(Suggestion.hint(for: included, in: tierIDs))"
-                yaml.report(at: "tiers", "tier '\(tier.id)' \(reason)")
-            }
-        }
+    /// `premium.access_codes` and `premium.public_headings`.
+    private static func readPremium(_ yaml: YAMLObject) -> (accessCodes: Bool, publicHeadings: Bool) {
+        guard let premium = yaml.object("premium", what: "'premium' of site.yml") else { return (true, false) }
+        premium.rejectUnknownKeys(allowed: premiumKeys)
+        return (premium.bool("access_codes") ?? true, premium.bool("public_headings") ?? false)
+    }
 
-        var epoch = 1
-        var keyFile = defaultKeyFile
-        if let keys = yaml.object("keys", what: "'keys' of site.yml") {
-            keys.rejectUnknownKeys(allowed: keysKeys)
-            epoch = keys.int("epoch") ?? 1
-            if epoch < 1 { keys.report(at: "epoch", "'epoch' must be 1 or more") }
-            keyFile = keys.string("file") ?? keyFile
-        }
-        var accessCodes = true
-        var publicHeadings = false
-        if let premium = yaml.object("premium", what: "'premium' of site.yml") {
-            premium.rejectUnknownKeys(allowed: premiumKeys)
-            accessCodes = premium.bool("access_codes") ?? true
-            publicHeadings = premium.bool("public_headings") ?? false
-        }
-
+    private static func readStrings(_ yaml: YAMLObject, allowed stringKeys: Set<String>) -> [String: String] {
         var strings: [String: String] = [:]
         for entry in yaml.stringMap("strings") ?? [] {
             if stringKeys.contains(entry.key) {
@@ -161,26 +166,6 @@ public struct SiteConfig: Sendable {
                 yaml.report(at: "strings", "unknown string '\(entry.key)' under 'strings'\(Suggestion.hint(for: entry.key, in: stringKeys))")
             }
         }
-
-        let config = SiteConfig(
-            title: title ?? "",
-            description: yaml.string("description") ?? "",
-            baseURL: baseURL,
-            language: language,
-            author: yaml.string("author") ?? "",
-            copyright: yaml.string("copyright") ?? "",
-            licenseServer: yaml.string("license_server"),
-            markdownOptions: options,
-            feedLimit: max(0, feedLimit),
-            tiers: TierCatalog(tiers: tiers),
-            epoch: epoch,
-            keyFile: keyFile,
-            accessCodes: accessCodes,
-            publicPremiumHeadings: publicHeadings,
-            strings: strings
-        )
-        let problems = yaml.allProblems
-        if !problems.isEmpty { throw DiagnosticList(items: problems) }
-        return config
+        return strings
     }
 }
