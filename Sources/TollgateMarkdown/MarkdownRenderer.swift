@@ -39,14 +39,16 @@ public struct MarkdownRenderer: Sendable {
     /// which never reads the table), walking and rendering the tree run in parallel.
     private static let finishLock = NSLock()
 
-    /// Parses `markdown` with `parser`; only the inline pass is serialized (see ``finishLock``).
-    private static func parse(_ markdown: String, with parser: OpaquePointer) -> OpaquePointer? {
+    /// Parses `markdown` with `parser`; only the inline pass is serialized (see ``finishLock``),
+    /// unless `serialized` is false: for a parser whose extensions add no special characters.
+    private static func parse(_ markdown: String, with parser: OpaquePointer, serialized: Bool = true) -> OpaquePointer? {
         var source = markdown
         source.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in
                 cmark_parser_feed(parser, chars.baseAddress, chars.count)
             }
         }
+        guard serialized else { return cmark_parser_finish(parser) }
         finishLock.lock()
         defer { finishLock.unlock() }
         return cmark_parser_finish(parser)
@@ -103,10 +105,13 @@ public struct MarkdownRenderer: Sendable {
 
     /// The top-level blocks of `markdown`, in order, parsed as ``render(markdown:firstLine:reservedIDs:definitions:resolveLink:)``
     /// parses them (footnotes and tables included).
+    ///
+    /// Of the extensions, only tables make blocks; the others work inside blocks. With tables
+    /// alone, which add no special character to the inline pass, the parse needs no lock.
     public func blocks(of markdown: String) -> [MarkdownBlock] {
-        guard let parser = makeParser(cmarkOptions) else { return [] }
+        guard let parser = makeParser(cmarkOptions, extensions: ["table"]) else { return [] }
         defer { cmark_parser_free(parser) }
-        guard let document = Self.parse(markdown, with: parser) else { return [] }
+        guard let document = Self.parse(markdown, with: parser, serialized: false) else { return [] }
         defer { cmark_node_free(document) }
         var blocks: [MarkdownBlock] = []
         var next = cmark_node_first_child(document)
@@ -134,10 +139,10 @@ public struct MarkdownRenderer: Sendable {
         return blocks
     }
 
-    /// A parser with Tollgate's options and GFM extensions.
-    private func makeParser(_ flags: Int32) -> OpaquePointer? {
+    /// A parser with Tollgate's options and GFM extensions (all of them by default).
+    private func makeParser(_ flags: Int32, extensions: [String] = extensionNames) -> OpaquePointer? {
         guard let parser = cmark_parser_new(flags) else { return nil }
-        for name in Self.extensionNames {
+        for name in extensions {
             if let ext = cmark_find_syntax_extension(name) {
                 cmark_parser_attach_syntax_extension(parser, ext)
             }

@@ -87,6 +87,18 @@ struct TeaserTests {
         #expect(premium.contains("<h2 id=\"details\">"))
     }
 
+    @Test("long chapters are cut as short ones, though only their first blocks are parsed for it")
+    func longChapters() throws {
+        let heading = try Self.parts("long-heading-first")
+        #expect(heading.teaser.contains("<h2 id=\"start\">") && heading.teaser.contains("Public teaser paragraph of a long chapter"))
+        #expect(!heading.teaser.contains("PAYWALLED") && heading.premium.hasPrefix("<p>PAYWALLED filler paragraph 0 "))
+        let list = try Self.parts("long-list-first")
+        #expect(list.teaser.isEmpty && list.premium.hasPrefix("<ul>"))
+        let paragraph = try Self.parts("long-first-paragraph")
+        #expect(paragraph.teaser.contains("Public sentence 0 ") && paragraph.teaser.contains("Public sentence 39 "))
+        #expect(!paragraph.teaser.contains("PAYWALLED") && paragraph.premium.hasPrefix("<p>PAYWALLED filler paragraph 0 "))
+    }
+
     @Test("footnotes and link references cross the cut: each part shows what it cites, and no more")
     func definitionsCrossTheCut() throws {
         let (teaser, premium) = try Self.parts("notes")

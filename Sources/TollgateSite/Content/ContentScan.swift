@@ -126,7 +126,7 @@ struct ContentScan {
         let folder = diskPath(path)
         var names: [String: String] = [:]  // NFC name: name on disk
         for name in Self.list(root.appendingPathComponent(folder)) {
-            let normal = name.precomposedStringWithCanonicalMapping
+            let normal = name.nfc
             if let other = names[normal] {
                 let (first, second) = other.unicodeScalars.elementsEqual(normal.unicodeScalars) ? (other, name) : (name, other)
                 problems.append(Diagnostic(

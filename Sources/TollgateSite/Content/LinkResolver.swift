@@ -29,7 +29,7 @@ struct LinkResolver: Sendable {
             path = String(path[..<cut])
         }
         // Content paths are NFC (ContentScan); a link may be written in another form.
-        let decoded = (path.removingPercentEncoding ?? path).precomposedStringWithCanonicalMapping
+        let decoded = (path.removingPercentEncoding ?? path).nfc
         let folder = (source as NSString).deletingLastPathComponent
         guard let target = Self.normalize(folder + "/" + decoded) else {
             return .problem("broken link to '\(destination)': it points outside content/ (link to static files with a path from the site root, e.g. /files/x.pdf)")

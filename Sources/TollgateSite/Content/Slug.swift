@@ -10,7 +10,7 @@ enum Slug {
     static func make(_ text: String, dropOrderPrefix: Bool = false) -> String {
         var slug = ""
         var pendingDash = false
-        for character in text.precomposedStringWithCanonicalMapping.lowercased() {
+        for character in text.nfc.lowercased() {
             if character.isLetter || character.isNumber {
                 if pendingDash, !slug.isEmpty { slug.append("-") }
                 pendingDash = false
@@ -37,6 +37,12 @@ enum Slug {
         set.insert(charactersIn: "-._~")
         return set
     }()
+}
+
+extension String {
+    /// This text in Unicode NFC (content paths and slugs are NFC); ASCII, the common case,
+    /// is NFC already and comes back as it is.
+    var nfc: String { utf8.allSatisfy { $0 < 0x80 } ? self : precomposedStringWithCanonicalMapping }
 }
 
 extension Character {

@@ -32,14 +32,17 @@ struct TeaserCut: Sendable {
             notice = nil
             return
         }
-        let blocks = renderer.blocks(of: body)
-        var lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        let (blocks, isPrefix) = Self.blocks(of: body, for: chapter, renderer: renderer)
+        // Of a prefix, only the lines up to the last block's first line are needed.
+        var lines = Self.lines(of: body, upTo: isPrefix ? blocks.last?.startLine ?? 0 : .max)
         func blank(_ block: MarkdownBlock) {
             for line in block.startLine...block.endLine where line <= lines.count { lines[line - 1] = "" }
         }
         // Blocks a reader sees where they are written (footnotes go to the end of the page).
         var content = blocks.filter { $0.kind != .footnoteDefinition }
+        var title = 0  // the size of a dropped title
         if let first = content.first, case .heading = first.kind, Self.repeatsTitle(first.text, chapter.title) {
+            title = Self.size(of: content[...0], in: lines)
             blank(first)
             content.removeFirst()
         }
@@ -73,7 +76,9 @@ struct TeaserCut: Sendable {
             }
             let first = content.firstIndex { if case .heading = $0.kind { false } else { true } } ?? content.count - 1
             let share = Self.size(of: content[...first], in: lines) * Self.implicitTeaserShare
-            if content[first].kind == .paragraph, share <= Self.size(of: content[...], in: lines) {
+            // Blocks of a prefix: the text of the whole body, but for a dropped title.
+            let total = isPrefix ? Self.size(of: body, reaching: share + title) - title : Self.size(of: content[...], in: lines)
+            if content[first].kind == .paragraph, share <= total {
                 teaserEnd = blocks.first { $0.startLine > content[first].endLine }?.startLine ?? lines.count + 1
                 premiumStart = teaserEnd
             } else {
@@ -88,12 +93,16 @@ struct TeaserCut: Sendable {
             }
         }
         let teaser = lines[..<min(teaserEnd - 1, lines.count)]
-        let premium = lines[min(premiumStart - 1, lines.count)...]
+        // No line of the premium part was blanked: it is the body from its first line on.
+        let premium = body[LineScanner(body).startOfLine(premiumStart - 1)...]
         var cut = ChapterSource(
-            teaser: teaser.joined(separator: "\n"), premium: premium.joined(separator: "\n"),
+            teaser: teaser.joined(separator: "\n"), premium: String(premium),
             line: chapter.bodyLine, premiumLine: fileLine(premiumStart))
-        cut.publicDefinitions = Self.definitions(in: 1..<teaserEnd, blocks: blocks, lines: lines, renderer: renderer)
-        cut.premiumDefinitions = Self.definitions(in: premiumStart..<(lines.count + 1), blocks: blocks, lines: lines, renderer: renderer)
+        // Every definition has a `]:` (`[ref]: url`, `[^note]: text`).
+        if UTF8Search.firstOffset(of: "]:", in: body) != nil {
+            cut.publicDefinitions = Self.definitions(in: 1..<teaserEnd, blocks: blocks, lines: lines, renderer: renderer)
+            cut.premiumDefinitions = Self.definitions(in: premiumStart..<(lines.count + 1), blocks: blocks, lines: lines, renderer: renderer)
+        }
         source = cut
         self.notice = notice
     }
@@ -125,6 +134,62 @@ struct TeaserCut: Sendable {
             if seen == 2 { break }
         }
         return false
+    }
+
+    /// The top-level blocks of `body`, or of a prefix of it when that decides the same cut,
+    /// which spares parsing a long chapter twice (here and when it is rendered).
+    ///
+    /// A locked chapter without `<!--` (so without a marker) and without `]:` (so without a
+    /// definition) needs only its first blocks: the title and the first block that is not a
+    /// heading. CommonMark reads blocks line by line, so a block that another one follows in
+    /// a prefix is the same block in the whole body (a prefix can only change its last block).
+    /// - Returns: the blocks, and whether they are those of a prefix (only the blocks before
+    ///   the last one are then sure).
+    private static func blocks(of body: String, for chapter: Chapter, renderer: MarkdownRenderer) -> ([MarkdownBlock], isPrefix: Bool) {
+        let bytes = body.utf8
+        guard chapter.isLocked, UTF8Search.firstOffset(of: "<!--", in: body) == nil, UTF8Search.firstOffset(of: "]:", in: body) == nil else {
+            return (renderer.blocks(of: body), false)
+        }
+        var length = 2048
+        while length < bytes.count {
+            // The prefix ends at the end of a line.
+            guard let end = bytes[bytes.index(bytes.startIndex, offsetBy: length)...].firstIndex(of: 0x0A) else { break }
+            let blocks = renderer.blocks(of: String(body[..<end]))
+            var content = blocks[...]
+            if let first = content.first, case .heading = first.kind, repeatsTitle(first.text, chapter.title) { content = content.dropFirst() }
+            // Sure once the first block that is not a heading has another block after it.
+            if let first = content.firstIndex(where: { if case .heading = $0.kind { false } else { true } }), first < blocks.count - 1 {
+                return (blocks, true)
+            }
+            length *= 4
+        }
+        return (renderer.blocks(of: body), false)
+    }
+
+    /// The characters other than white space in `text`, counted until they reach `limit`.
+    private static func size(of text: String, reaching limit: Int) -> Int {
+        var size = 0
+        for byte in text.utf8 where byte > 0x20 {
+            size += 1
+            if size >= limit { break }
+        }
+        return size
+    }
+
+    /// The first `count` lines of `text` (all of them for `.max`), without their `\n`.
+    private static func lines(of text: String, upTo count: Int) -> [Substring] {
+        var lines: [Substring] = []
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        while lines.count < count {
+            guard let end = bytes[start...].firstIndex(of: 0x0A) else {
+                lines.append(text[start...])
+                break
+            }
+            lines.append(text[start..<end])
+            start = bytes.index(after: end)
+        }
+        return lines
     }
 
     /// The characters other than white space on the lines of `blocks`.
