@@ -39,14 +39,16 @@ public struct MarkdownRenderer: Sendable {
     /// which never reads the table), walking and rendering the tree run in parallel.
     private static let finishLock = NSLock()
 
-    /// Parses `markdown` with `parser`; only the inline pass is serialized (see ``finishLock``).
-    private static func parse(_ markdown: String, with parser: OpaquePointer) -> OpaquePointer? {
+    /// Parses `markdown` with `parser`; only the inline pass is serialized (see ``finishLock``),
+    /// unless `serialized` is false: for a parser whose extensions add no special characters.
+    private static func parse(_ markdown: String, with parser: OpaquePointer, serialized: Bool = true) -> OpaquePointer? {
         var source = markdown
         source.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in
                 cmark_parser_feed(parser, chars.baseAddress, chars.count)
             }
         }
+        guard serialized else { return cmark_parser_finish(parser) }
         finishLock.lock()
         defer { finishLock.unlock() }
         return cmark_parser_finish(parser)
@@ -66,72 +68,86 @@ public struct MarkdownRenderer: Sendable {
     ///   - firstLine: the line number of the first line of `markdown` in its file, used in
     ///     the lines that link problems report (front matter comes before the body).
     ///   - reservedIDs: heading ids already used on the page; new ids avoid them.
+    ///   - definitions: link reference and footnote definitions written elsewhere (the other
+    ///     part of a chapter cut in two), read after `markdown`. They show only where
+    ///     `markdown` cites them: a footnote nobody cites is not rendered. Link problems on
+    ///     their lines are not reported: they belong to the file where they are written.
     ///   - resolveLink: called once for every link and image destination, in document order.
     /// - Returns: the HTML, the headings with their ids, and the problems `resolveLink` reported.
     public func render(
         markdown: String,
         firstLine: Int = 1,
         reservedIDs: Set<String> = [],
+        definitions: String = "",
         resolveLink: (LinkReference) -> LinkResolution = { _ in .keep }
     ) -> RenderedMarkdown {
-        renderDocuments(markdown, firstLine: firstLine, reservedIDs: reservedIDs, splitAfterFirstParagraph: false, resolveLink: resolveLink)[0]
-    }
-
-    /// Renders `markdown` as two documents: everything up to and including its first
-    /// paragraph, and the rest (a premium chapter's teaser and its premium part).
-    ///
-    /// Heading ids are unique across both; a document without a paragraph has an empty teaser.
-    /// - Returns: the teaser and the rest.
-    public func renderSplittingAfterFirstParagraph(
-        markdown: String,
-        firstLine: Int = 1,
-        resolveLink: (LinkReference) -> LinkResolution = { _ in .keep }
-    ) -> (teaser: RenderedMarkdown, rest: RenderedMarkdown) {
-        let documents = renderDocuments(markdown, firstLine: firstLine, reservedIDs: [], splitAfterFirstParagraph: true, resolveLink: resolveLink)
-        return (documents[0], documents[1])
-    }
-
-    private func renderDocuments(
-        _ markdown: String, firstLine: Int, reservedIDs: Set<String>, splitAfterFirstParagraph: Bool,
-        resolveLink: (LinkReference) -> LinkResolution
-    ) -> [RenderedMarkdown] {
         let empty = RenderedMarkdown(html: "", headings: [], problems: [])
-        let count = splitAfterFirstParagraph ? 2 : 1
+        var source = markdown
+        var ownLines = Int.max
+        if !definitions.isEmpty {
+            ownLines = markdown.utf8.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            source += (markdown.isEmpty || markdown.hasSuffix("\n") ? "\n" : "\n\n") + definitions
+        }
         let flags = cmarkOptions
-        guard let parser = cmark_parser_new(flags) else { return Array(repeating: empty, count: count) }
+        guard let parser = makeParser(flags) else { return empty }
         defer { cmark_parser_free(parser) }
-        for name in Self.extensionNames {
+        guard let document = Self.parse(source, with: parser) else { return empty }
+        defer { cmark_node_free(document) }
+        var ids = HeadingIDs(reserved: reservedIDs)
+        var (headings, problems) = Self.process(document, firstLine: firstLine, ids: &ids, resolveLink: resolveLink)
+        problems.removeAll { $0.line - firstLine + 1 > ownLines }
+        guard let rendered = cmark_render_html(document, flags, cmark_parser_get_syntax_extensions(parser)) else {
+            return RenderedMarkdown(html: "", headings: headings, problems: problems)
+        }
+        defer { free(rendered) }
+        return RenderedMarkdown(html: String(cString: rendered), headings: headings, problems: problems)
+    }
+
+    /// The top-level blocks of `markdown`, in order, parsed as ``render(markdown:firstLine:reservedIDs:definitions:resolveLink:)``
+    /// parses them (footnotes and tables included).
+    ///
+    /// Of the extensions, only tables make blocks; the others work inside blocks. With tables
+    /// alone, which add no special character to the inline pass, the parse needs no lock.
+    public func blocks(of markdown: String) -> [MarkdownBlock] {
+        guard let parser = makeParser(cmarkOptions, extensions: ["table"]) else { return [] }
+        defer { cmark_parser_free(parser) }
+        guard let document = Self.parse(markdown, with: parser, serialized: false) else { return [] }
+        defer { cmark_node_free(document) }
+        var blocks: [MarkdownBlock] = []
+        var next = cmark_node_first_child(document)
+        while let node = next {
+            next = cmark_node_next(node)
+            let kind: MarkdownBlock.Kind
+            var text = ""
+            switch cmark_node_get_type(node) {
+            case CMARK_NODE_PARAGRAPH:
+                kind = .paragraph
+            case CMARK_NODE_HEADING:
+                kind = .heading(level: Int(cmark_node_get_heading_level(node)))
+                text = Self.plainText(of: node)
+            case CMARK_NODE_HTML_BLOCK:
+                kind = .html
+                text = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
+            case CMARK_NODE_FOOTNOTE_DEFINITION:
+                kind = .footnoteDefinition
+            default:
+                kind = .other
+            }
+            let start = Int(cmark_node_get_start_line(node))
+            blocks.append(MarkdownBlock(kind: kind, startLine: start, endLine: max(start, Int(cmark_node_get_end_line(node))), text: text))
+        }
+        return blocks
+    }
+
+    /// A parser with Tollgate's options and GFM extensions (all of them by default).
+    private func makeParser(_ flags: Int32, extensions: [String] = extensionNames) -> OpaquePointer? {
+        guard let parser = cmark_parser_new(flags) else { return nil }
+        for name in extensions {
             if let ext = cmark_find_syntax_extension(name) {
                 cmark_parser_attach_syntax_extension(parser, ext)
             }
         }
-        guard let document = Self.parse(markdown, with: parser) else { return Array(repeating: empty, count: count) }
-        defer { cmark_node_free(document) }
-        var documents = [document]
-        if splitAfterFirstParagraph, let rest = cmark_node_new(CMARK_NODE_DOCUMENT) {
-            var first = cmark_node_first_child(document)
-            while let node = first, cmark_node_get_type(node) != CMARK_NODE_PARAGRAPH { first = cmark_node_next(node) }
-            // Everything after the first paragraph (everything, when there is none) moves.
-            var next = first.map(cmark_node_next) ?? cmark_node_first_child(document)
-            while let node = next {
-                next = cmark_node_next(node)
-                cmark_node_unlink(node)
-                cmark_node_append_child(rest, node)
-            }
-            documents.append(rest)
-        }
-        defer { for extra in documents.dropFirst() { cmark_node_free(extra) } }
-
-        var ids = HeadingIDs(reserved: reservedIDs)
-        let extensions = cmark_parser_get_syntax_extensions(parser)
-        return documents.map { root in
-            let (headings, problems) = Self.process(root, firstLine: firstLine, ids: &ids, resolveLink: resolveLink)
-            guard let rendered = cmark_render_html(root, flags, extensions) else {
-                return RenderedMarkdown(html: "", headings: headings, problems: problems)
-            }
-            defer { free(rendered) }
-            return RenderedMarkdown(html: String(cString: rendered), headings: headings, problems: problems)
-        }
+        return parser
     }
 
     /// Resolves the links of `root` and gives its headings ids and anchors.

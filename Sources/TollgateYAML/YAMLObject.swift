@@ -26,7 +26,9 @@ package final class YAMLObject {
             // would only cost time. Naming the encoding spares Yams reading the environment.
             node = try Yams.compose(yaml: text, .basic, .default, .utf8)
         } catch let error as YamlError {
-            throw Diagnostic(file: file, line: Self.line(of: error).map { $0 + lineOffset }, "invalid YAML in \(what): \(Self.problem(of: error))")
+            let line = Self.line(of: error)
+            let hint = line.flatMap { text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(max(0, $0 - 1)).first }.map(QuotingHint.hint) ?? ""
+            throw Diagnostic(file: file, line: line.map { $0 + lineOffset }, "invalid YAML in \(what): \(Self.problem(of: error))\(hint)")
         } catch {
             throw Diagnostic(file: file, line: lineOffset + 1, "invalid YAML in \(what): \(error)")
         }

@@ -98,20 +98,28 @@ struct MarkdownRendererTests {
         #expect(rendered.problems.map(\.message) == ["broken"])
     }
 
-    @Test("a document splits after its first paragraph, with heading ids unique across both parts")
-    func splitAfterFirstParagraph() {
-        let (teaser, rest) = renderer.renderSplittingAfterFirstParagraph(
-            markdown: "## Intro\n\nFirst line\nsecond line.\n\n## Intro\n\nSecret [x](x.md).\n", firstLine: 3
-        ) { .problem("broken \($0.destination)") }
-        #expect(teaser.html.contains("First line"))
-        #expect(!teaser.html.contains("Secret"))
-        #expect(rest.html.contains("Secret"))
-        #expect(teaser.headings.map(\.id) == ["intro"])
-        #expect(rest.headings.map(\.id) == ["intro-1"])
-        #expect(rest.problems.map(\.line) == [10])
-        let (none, all) = renderer.renderSplittingAfterFirstParagraph(markdown: "```\ncode\n```\n")
-        #expect(none.html.isEmpty)
-        #expect(all.html.contains("code"))
+    @Test("top-level blocks are listed with their kind and lines, for cutting a document between two")
+    func blocks() {
+        let blocks = renderer.blocks(of: "# Title\n\n- a\n- b\n\nFirst\nparagraph[^n].\n\n[r]: /u\n\n<!--more-->\n| a |\n|---|\n| b |\n\n[^n]: note\n")
+        #expect(blocks.map(\.kind) == [.heading(level: 1), .other, .paragraph, .html, .other, .footnoteDefinition])
+        #expect(blocks.map(\.startLine) == [1, 3, 6, 11, 12, 16])
+        #expect(blocks[2].endLine == 7)
+        #expect(blocks[0].text == "Title")
+        #expect(blocks[3].text.hasPrefix("<!--more-->"))
+    }
+
+    @Test("definitions from elsewhere show only where cited, and their link problems are not reported here")
+    func borrowedDefinitions() {
+        let definitions = "[^cited]: The cited note, with [a link](gone.md).\n[^other]: A note nobody here cites.\n\n[guide]: guide.md\n[bad]: gone.md\n"
+        let rendered = renderer.render(markdown: "See a note[^cited] and [the guide][guide].\n", firstLine: 5, definitions: definitions) { reference in
+            reference.destination == "guide.md" ? .replace("/guide/") : .problem("broken \(reference.destination)")
+        }
+        #expect(rendered.html.contains("The cited note, with") && !rendered.html.contains("[^cited]"))
+        #expect(!rendered.html.contains("nobody"))
+        #expect(rendered.html.contains("<a href=\"/guide/\">the guide</a>"))
+        #expect(rendered.problems.isEmpty)
+        let own = renderer.render(markdown: "[x](gone.md)\n", firstLine: 5, definitions: definitions) { .problem("broken \($0.destination)") }
+        #expect(own.problems.map(\.line) == [5])
     }
 
     @Test("HTML in link destinations and heading ids is escaped")

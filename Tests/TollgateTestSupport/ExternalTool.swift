@@ -20,6 +20,13 @@ package enum ExternalTool {
         return true
     }
 
+    /// For `.enabled(if:)`: true when every tool is there, and always in CI, where the test
+    /// then fails in ``require(_:module:)`` naming what is missing; elsewhere false when one is
+    /// missing, after printing which.
+    package static func available(_ tools: [String], module: String? = nil) -> Bool {
+        isCI || ((try? require(tools, module: module)) ?? false)
+    }
+
     package struct ToolFailure: Error, CustomStringConvertible {
         package let message: String
         package var description: String { message }

@@ -27,6 +27,8 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ next to the tests
 
+# unlock_test imports selenium only when a browser starts, so the tests that drive none
+# (server_crash_test.py) run with a bare python3.
 import unlock_test  # noqa: E402  (the access-code test: browser setup, storage report, codes)
 from unlock_test import CheckFailed, check  # noqa: E402,F401
 

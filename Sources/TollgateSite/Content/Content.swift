@@ -66,6 +66,7 @@ struct Chapter: Sendable {
 
 /// A file under `content/` that is not Markdown, copied to the site.
 struct Asset: Sendable {
+    /// The file's path as it is on disk (every other path of the content is in NFC).
     var source: String
     var output: String
 }
@@ -77,7 +78,7 @@ struct SiteContent: Sendable {
     var assets: [Asset] = []
     /// Page paths by source path, for links written as relative `.md` paths.
     var pagesBySource: [String: String] = [:]
-    /// Output paths of assets by source path.
+    /// Output paths of assets by source path (NFC).
     var assetsBySource: [String: String] = [:]
     /// Sources of draft chapters that were skipped, so links to them get a precise message.
     var skippedDrafts: Set<String> = []

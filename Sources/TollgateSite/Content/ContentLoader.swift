@@ -19,7 +19,7 @@ struct ContentLoader {
         let tierIDs = config.tiers.ids
         let parsed: [Result<FrontMatter, DiagnosticList>] = parallelMap(files) { [root] file in
             do {
-                let text = try ContentScan.read(file.path, in: root)
+                let text = try ContentScan.read(scan.diskPath(file.path), in: root)
                 return .success(try FrontMatter(file: file.path, text: text, kind: file.kind, tierIDs: tierIDs))
             } catch let diagnostic as Diagnostic {
                 return .failure(DiagnosticList(items: [diagnostic]))
@@ -151,13 +151,15 @@ struct ContentLoader {
             content.courses.append(course)
             for asset in courseScan.assets {
                 let output = outputPath(forAsset: asset, course: courseScan, courseSlug: slug, partSlugs: partSlugMap(course))
-                content.assets.append(Asset(source: asset, output: output))
+                content.assets.append(Asset(source: scan.diskPath(asset), output: output))
+                content.assetsBySource[asset] = output
             }
         }
         for asset in scan.rootAssets {
-            content.assets.append(Asset(source: asset, output: String(asset.dropFirst("content/".count))))
+            let output = String(asset.dropFirst("content/".count))
+            content.assets.append(Asset(source: scan.diskPath(asset), output: output))
+            content.assetsBySource[asset] = output
         }
-        for asset in content.assets { content.assetsBySource[asset.source] = asset.output }
         if !bag.isEmpty { throw DiagnosticList(items: bag.items) }
         return content
     }

@@ -44,7 +44,7 @@ struct FrontMatter: Sendable {
         if let dateText, date == nil {
             yaml.report(at: "date", "'date' must look like 2026-03-14, not '\(dateText)'")
         }
-        let slug = yaml.string("slug")
+        let slug = yaml.string("slug")?.nfc
         if let slug, Slug.make(slug) != slug || slug.isEmpty {
             yaml.report(at: "slug", "'slug' may use only lowercase letters, digits and single '-' between them (try '\(Slug.make(slug))')")
         }

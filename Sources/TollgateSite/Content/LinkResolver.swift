@@ -1,5 +1,6 @@
 import Foundation
 import TollgateMarkdown
+import TollgateYAML
 
 /// Rewrites links written in Markdown: relative `.md` paths to page URLs, relative asset
 /// paths to the copied files' URLs. Anything else (absolute URLs, `/paths`, `#fragments`,
@@ -27,7 +28,8 @@ struct LinkResolver: Sendable {
             suffix = String(path[cut...])
             path = String(path[..<cut])
         }
-        let decoded = path.removingPercentEncoding ?? path
+        // Content paths are NFC (ContentScan); a link may be written in another form.
+        let decoded = (path.removingPercentEncoding ?? path).nfc
         let folder = (source as NSString).deletingLastPathComponent
         guard let target = Self.normalize(folder + "/" + decoded) else {
             return .problem("broken link to '\(destination)': it points outside content/ (link to static files with a path from the site root, e.g. /files/x.pdf)")
@@ -41,13 +43,33 @@ struct LinkResolver: Sendable {
             if skippedDrafts.contains(target) {
                 return .problem("broken link to '\(destination)': \(target) is a draft (build with --drafts, or remove the link)")
             }
-            return .problem("broken link to '\(destination)': no chapter at \(target)")
+            return .problem("broken link to '\(destination)': no chapter at \(target)\(nearestChapter(to: target, from: folder))")
         }
         if let output = assetsBySource[target] {
             return .replace(basePath + "/" + output.split(separator: "/").map { Slug.encode(String($0)) }.joined(separator: "/") + suffix)
         }
         let what = reference.isImage ? "image" : "link"
+        if !reference.isImage, pagesBySource[target + ".md"] != nil {
+            let written = path.hasSuffix("/") ? String(path.dropLast()) : path
+            return .problem("broken link '\(destination)': no file at \(target); a link to a chapter names its file, with '.md' (did you mean '\(written).md\(suffix)'?)")
+        }
         return .problem("broken \(what) '\(destination)': no file at \(target)")
+    }
+
+    /// ` (did you mean '…'?)` with the chapter path closest to `target`, written relative to
+    /// `folder` as a link would be; or an empty string when none is close.
+    private func nearestChapter(to target: String, from folder: String) -> String {
+        guard let closest = Suggestion.closest(to: target, in: pagesBySource.keys.sorted()) else { return "" }
+        return " (did you mean '\(Self.relativePath(from: folder, to: closest))'?)"
+    }
+
+    /// `to` written relative to the folder `from` (both under `content/`): `../b/x.md`.
+    static func relativePath(from folder: String, to path: String) -> String {
+        let base = folder.split(separator: "/")
+        let target = path.split(separator: "/")
+        var common = 0
+        while common < min(base.count, target.count - 1), base[common] == target[common] { common += 1 }
+        return (Array(repeating: "..", count: base.count - common) + target[common...].map(String.init)).joined(separator: "/")
     }
 
     /// True for a path relative to the current file: no scheme, not `/…`, not `#…`, not empty.

@@ -4,11 +4,13 @@ import Foundation
 enum Slug {
     /// A readable slug: lowercased; letters and digits of any script kept (`并发` stays `并发`);
     /// everything else becomes a single `-`. A leading order number (`01-`) is dropped when
-    /// `dropOrderPrefix` is true and something remains after it.
+    /// `dropOrderPrefix` is true and something remains after it. The slug is in Unicode NFC,
+    /// whatever form `text` is in, so that a file name written in NFD (`cafe\u{301}`) and
+    /// one in NFC give the same URL and the same sealed path.
     static func make(_ text: String, dropOrderPrefix: Bool = false) -> String {
         var slug = ""
         var pendingDash = false
-        for character in text.lowercased() {
+        for character in text.nfc.lowercased() {
             if character.isLetter || character.isNumber {
                 if pendingDash, !slug.isEmpty { slug.append("-") }
                 pendingDash = false
@@ -35,6 +37,12 @@ enum Slug {
         set.insert(charactersIn: "-._~")
         return set
     }()
+}
+
+extension String {
+    /// This text in Unicode NFC (content paths and slugs are NFC); ASCII, the common case,
+    /// is NFC already and comes back as it is.
+    var nfc: String { utf8.allSatisfy { $0 < 0x80 } ? self : precomposedStringWithCanonicalMapping }
 }
 
 extension Character {

@@ -20,14 +20,7 @@ extension BuildStep {
         let links = LinkResolver(content: context.content, basePath: context.config.basePath)
         let work = zip(context.content.chapters, context.sources).map { ($0.source, $1) }
         let results: [(RenderedChapter, [Diagnostic])] = parallelMap(work) { source, split in
-            if split.teaserIsFirstParagraph {
-                let (teaser, rest) = renderer.renderSplittingAfterFirstParagraph(markdown: split.publicMarkdown, firstLine: split.publicLine) {
-                    links.resolve($0, from: source)
-                }
-                let chapter = RenderedChapter(publicHTML: teaser.html, headings: teaser.headings, premiumHTML: rest.html, premiumHeadings: rest.headings)
-                return (chapter, (teaser.problems + rest.problems).map { Diagnostic(file: source, line: $0.line, $0.message) })
-            }
-            let visible = renderer.render(markdown: split.publicMarkdown, firstLine: split.publicLine) {
+            let visible = renderer.render(markdown: split.publicMarkdown, firstLine: split.publicLine, definitions: split.premiumDefinitions) {
                 links.resolve($0, from: source)
             }
             var problems = visible.problems
@@ -35,7 +28,8 @@ extension BuildStep {
             var premiumHeadings: [Heading] = []
             if let premium = split.premiumMarkdown {
                 let rendered = renderer.render(
-                    markdown: premium, firstLine: split.premiumLine, reservedIDs: Set(visible.headings.map(\.id))
+                    markdown: premium, firstLine: split.premiumLine, reservedIDs: Set(visible.headings.map(\.id)),
+                    definitions: split.publicDefinitions
                 ) { links.resolve($0, from: source) }
                 problems += rendered.problems
                 premiumHTML = rendered.html

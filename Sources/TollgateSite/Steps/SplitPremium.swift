@@ -1,67 +1,62 @@
 import Foundation
+import TollgateMarkdown
 
 /// A chapter's Markdown, split into what is public and what is for members.
+///
+/// Both parts keep their lines where they are in the file (lines left out become blank), so
+/// that problems found while rendering name the right line.
 struct ChapterSource: Sendable {
-    /// The whole chapter when it is public; the teaser when it is locked.
+    /// The whole chapter when it is public; the teaser when it is locked (maybe empty).
     var publicMarkdown: String
     var publicLine: Int
     /// The rest of a locked chapter, after its teaser; nil for a public chapter.
     var premiumMarkdown: String?
     var premiumLine: Int
-    /// A locked chapter without a `<!-- more -->` line: its teaser is its first paragraph,
-    /// cut while rendering (`publicMarkdown` is then the whole chapter).
-    var teaserIsFirstParagraph = false
+    /// Link reference and footnote definitions written in the premium part: the teaser is
+    /// rendered with them, and shows a footnote only if it cites it.
+    var premiumDefinitions = ""
+    /// Those written in the teaser, for the premium part.
+    var publicDefinitions = ""
 
-    /// The line that ends a premium chapter's teaser.
-    static let moreMarker = "<!-- more -->"
+    /// A chapter published whole.
+    init(whole markdown: String, line: Int) {
+        publicMarkdown = markdown
+        publicLine = line
+        premiumMarkdown = nil
+        premiumLine = 0
+    }
 
-    /// Splits `chapter`'s body. A locked chapter's teaser ends at the `<!-- more -->` line,
-    /// or after its first paragraph when it has none.
-    init(_ chapter: Chapter) {
-        let hasMarker = UTF8Search.firstOffset(of: Self.moreMarker, in: chapter.body) != nil
-        guard hasMarker || chapter.isLocked else {
-            publicMarkdown = chapter.body
-            publicLine = chapter.bodyLine
-            premiumMarkdown = nil
-            premiumLine = 0
-            return
-        }
-        let lines = LineScanner(chapter.body)
-        let marker = hasMarker ? lines.firstLine(equalTo: Self.moreMarker) : nil
-        guard chapter.isLocked else {
-            // A public chapter: the marker line is dropped, keeping line numbers.
-            var text = chapter.body
-            if let marker {
-                let start = lines.startOfLine(marker)
-                text.replaceSubrange(start..<lines.endOfLine(from: start), with: "")
-            }
-            publicMarkdown = text
-            publicLine = chapter.bodyLine
-            premiumMarkdown = nil
-            premiumLine = 0
-            return
-        }
-        guard let marker else {
-            publicMarkdown = chapter.body
-            publicLine = chapter.bodyLine
-            premiumMarkdown = nil
-            premiumLine = chapter.bodyLine
-            teaserIsFirstParagraph = true
-            return
-        }
-        // The teaser ends before the marker line.
-        publicMarkdown = String(chapter.body[..<lines.startOfLine(marker)])
-        publicLine = chapter.bodyLine
-        premiumMarkdown = String(chapter.body[lines.startOfLine(marker + 1)...])
-        premiumLine = chapter.bodyLine + marker + 1
+    /// A locked chapter's two parts.
+    init(teaser: String, premium: String, line: Int, premiumLine: Int) {
+        publicMarkdown = teaser
+        publicLine = line
+        premiumMarkdown = premium
+        self.premiumLine = premiumLine
     }
 }
 
 extension BuildStep {
-    /// Step 3: each premium chapter's teaser, cut from its premium part.
+    /// Step 3: each premium chapter's teaser, cut from its premium part (``TeaserCut`` decides
+    /// where), and repeated titles taken out of every chapter's body.
     static let splitPremium = BuildStep(name: "split premium chapters") { context in
-        context.sources = parallelMap(context.content.chapters) { ChapterSource($0) }
-        let premium = context.sources.filter { $0.premiumMarkdown != nil || $0.teaserIsFirstParagraph }.count
-        return "\(Format.count(premium, "premium chapter")) of \(Format.count(context.sources.count))"
+        let renderer = MarkdownRenderer(options: context.config.markdownOptions)
+        let results: [Result<TeaserCut, Diagnostic>] = parallelMap(context.content.chapters) { chapter in
+            Result { () throws(Diagnostic) in try TeaserCut(chapter, renderer: renderer) }
+        }
+        var bag = DiagnosticBag()
+        var sources: [ChapterSource] = []
+        for result in results {
+            switch result {
+            case .success(let cut):
+                sources.append(cut.source)
+                if let notice = cut.notice { context.notices.append(notice.description) }
+            case .failure(let diagnostic):
+                bag.add(diagnostic)
+            }
+        }
+        if !bag.isEmpty { throw DiagnosticList(items: bag.items) }
+        context.sources = sources
+        let premium = sources.filter { $0.premiumMarkdown != nil }.count
+        return "\(Format.count(premium, "premium chapter")) of \(Format.count(sources.count))"
     }
 }
