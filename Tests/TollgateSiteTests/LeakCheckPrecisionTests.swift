@@ -63,6 +63,8 @@ struct LeakCheckPrecisionTests {
         #expect(scanner.leaks(in: json, pathExtension: "json").count == 1)
         #expect(scanner.leaks(in: "if (a<b && c>d) { t = \"\(Self.secret)\" }", pathExtension: "js").count == 1)
         #expect(fingerprints("<script>var s = \"\(Self.secret)\";</script><p>Short.</p>").premium.isEmpty)
+        // Text extracted without a space between blocks (a naive search index) keeps its sentences.
+        #expect(scanner.leaks(in: "[{\"text\": \"Intro of the chapter.\(Self.secret)\"}]", pathExtension: "json").count == 1)
     }
 
     @Test("a feed's escaped HTML, doubly escaped entities and escaped attributes are read like a page")

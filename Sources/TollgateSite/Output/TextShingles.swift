@@ -10,9 +10,9 @@
 /// anything (see ``LeakScanner``).
 ///
 /// Words are lowercased runs of ASCII letters and digits, or runs of other letters; each CJK
-/// character is a word of its own. Runs joined by URL punctuation with no space (`-`, `_`,
-/// `/`, `.`, `:`, …) are one word, so a URL or a slug is one word however many words
-/// its path has. Premium text and output files go through the same code, so whatever
+/// character is a word of its own. Runs joined by the punctuation of URL paths with no space
+/// (`-`, `_`, `/`, `@`, `~`, `%`, `+`) are one word, so a slug or a URL's path is one word
+/// however many words it has. Premium text and output files go through the same code, so whatever
 /// markup surrounds a sentence, the same words give the same fingerprints.
 enum TextShingles {
     /// Words per fingerprint: a sentence of this many words or more is checked.
@@ -47,8 +47,10 @@ enum TextShingles {
         }
     }
 
-    /// True for the punctuation of URLs and identifiers, which joins words it stands between.
-    private static let joiners: [Bool] = (0...255).map { Array("-_/.:@~=+%#?".utf8).contains(UInt8($0)) }
+    /// True for the punctuation of URL paths and identifiers, which joins words it stands
+    /// between. Not `.`, `:` or `?`: text extracted without spaces between blocks
+    /// (`first.Second`) keeps its sentences apart.
+    private static let joiners: [Bool] = (0...255).map { Array("-_/@~%+".utf8).contains(UInt8($0)) }
 
     /// The tokenizer itself: one pass over the bytes, with tight loops for the common cases
     /// (a run of ASCII letters and digits, the inside of a tag, an attribute value not shown).
