@@ -24,7 +24,9 @@ struct LeakCheckPrecisionTests {
         let slug = "apple-swift-nio-documentation/docs-migration-guide-nio1-to-nio2"
         let premium = fingerprints("<p>Read the <a href=\"../\(slug)/\">migration guide</a> first.</p><p>See https://example.com/\(slug)/ for it.</p>")
         #expect(premium.premium.isEmpty, "URL words were fingerprinted")
-        let scanner = LeakScanner(fingerprints: fingerprints("<p>Read the guide at <a href=\"../\(slug)/\">\(slug)</a> before you start migrating.</p>"))
+        // A URL shown as text is one word: the sentence it starts is not the URL's words.
+        let scanner = LeakScanner(fingerprints: fingerprints("<p><a href=\"../\(slug)/\">\(slug)</a> is the guide to read before you start migrating.</p>"))
+        #expect(scanner.fingerprints.premium.count == 1)
         #expect(scanner.leaks(inPage: "<urlset><url><loc>https://docs.example.com/\(slug)/</loc></url></urlset>").isEmpty)
         #expect(scanner.leaks(inPage: "<li><a href=\"/\(slug)/\">Migration guide</a></li>").isEmpty)
         #expect(scanner.leaks(inScript: "[{\"url\": \"\\/\(slug.replacingOccurrences(of: "/", with: "\\/"))\\/\"}]").isEmpty)
