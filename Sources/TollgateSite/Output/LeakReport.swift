@@ -53,8 +53,11 @@ struct LeakReport: Sendable {
             }
         }
         var markdown: [Int: String] = [:]
-        return files.compactMap { key, paths -> Diagnostic? in
-            guard let chapter = fingerprints.chapter(of: key) else { return nil }
+        return files.map { key, paths -> Diagnostic in
+            guard let chapter = fingerprints.chapter(of: key) else {
+                // Not expected (every key comes from the fingerprints), but never silent.
+                return Diagnostic(file: nil, message(key, words: "?", paths: paths.sorted(), building: building))
+            }
             let file = chapterSources[chapter]
             if markdown[chapter] == nil {
                 markdown[chapter] = (try? String(contentsOf: source.appendingPathComponent(file), encoding: .utf8)) ?? ""
