@@ -110,16 +110,25 @@ struct RealCorpus {
                     body = Self.insertingTeaserMarker(into: body)
                     let target = files[next.path]!
                     if target.split(separator: "-").count + 4 >= 8 { longLinks += 1 }
-                    body += "\n\nThe next chapter of this course is [\(next.path)](\(target)).\n"
+                    // Link text naming the next chapter by its title (public: it is in the outline).
+                    body += "\n\nThe next chapter of this course is [\(next.path)](\(target)).\n\n[\(Self.title(of: next, in: name))](\(target))\n"
                     premiumChapters += 1
                     premiumSources.append("content/\(folder.lastPathComponent)/\(files[document.path]!)")
                 }
-                let title = "\(name): \(document.path)".replacingOccurrences(of: "\"", with: "'")
+                let title = Self.title(of: document, in: name)
                 let front = "---\ntitle: \"\(title)\"\ntier: \(premium ? "member" : "free")\nweight: \(number + 1)\n---\n\n"
                 try (front + body).write(to: folder.appendingPathComponent(files[document.path]!), atomically: true, encoding: .utf8)
                 chapters += 1
             }
         }
+    }
+
+    /// A chapter's title: the repository's name and the words of the document's path
+    /// (`swift-nio documentation: docs migration guide NIO1 to NIO2`).
+    static func title(of document: Document, in repository: String) -> String {
+        let words = document.path.replacingOccurrences(of: ".md", with: "", options: [.caseInsensitive, .anchored, .backwards])
+            .split(whereSeparator: { !($0.isLetter || $0.isNumber) }).joined(separator: " ")
+        return "\(repository) documentation: \(words)"
     }
 
     /// Lowercase words of `text` joined by `-`.
