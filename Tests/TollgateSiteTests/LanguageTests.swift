@@ -65,7 +65,7 @@ struct LanguageTests {
 
 @Suite("Text fingerprints for the leak check")
 struct TextShinglesTests {
-    @Test("block tags end sentences, inline tags do not, attribute values are text")
+    @Test("block tags end sentences, inline tags do not, shown attribute values (meta content) are text")
     func sentences() {
         let html = "<h2>Deep dive</h2><p>One two three four five six seven <em>eight</em> nine.</p><blockquote><p>A b</p></blockquote>"
         let tokens = TextShingles.tokens(of: html)

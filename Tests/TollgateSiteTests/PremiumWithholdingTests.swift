@@ -35,9 +35,20 @@ struct PremiumWithholdingTests {
         try staging.write("<html><head><meta name=\"description\" content=\"\(secret)\"></head></html>", to: "a/index.html")
         try staging.write("{\"text\": \"\(secret.uppercased())\"}", to: "search.json")
         try staging.write("<p>Every actor is different, and that is fine for a public page to say.</p>", to: "b/index.html")
-        let leaks = LeakScanner(fingerprints: fingerprints, chapterSources: ["content/c/01-x.md"]).scan(folder: folder, label: "_site")
-        #expect(leaks.map(\.file) == ["_site/a/index.html", "_site/feed.xml", "_site/search.json"])
-        #expect(leaks.first?.message == "premium text of content/c/01-x.md is in this file in clear; nothing was published")
+        let (report, files) = LeakScanner(fingerprints: fingerprints).scan(folder: folder, label: "_site")
+        #expect(files == 4)
+        #expect(report.files.count == 1, "one finding per premium sentence")
+        #expect(report.files.values.first?.sorted() == ["a/index.html", "feed.xml", "search.json"])
+        // The finding quotes the sentence from the chapter's source, at its line.
+        let source = folder.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source.appendingPathComponent("content/c"), withIntermediateDirectories: true)
+        try "---\ntitle: X\n---\n\nTeaser.\n\n<!-- more -->\n\n\(secret) And more after it.\n".write(
+            to: source.appendingPathComponent("content/c/01-x.md"), atomically: true, encoding: .utf8)
+        let leaks = report.diagnostics(fingerprints: fingerprints, chapterSources: ["content/c/01-x.md"], source: source, building: true)
+        #expect(leaks.map(\.description) == [
+            "content/c/01-x.md:9: premium sentence \"\(secret)\" is in clear in _site/a/index.html, _site/feed.xml, _site/search.json; "
+                + "nothing was published. Reword it where it was copied or in the chapter, or move it into the teaser or the summary, where it is public"
+        ])
     }
 
     @Test("text the author publishes as is (static/, content assets) counts as public")
@@ -68,7 +79,11 @@ struct PremiumWithholdingTests {
             _ = try Pipeline.build(BuildOptions.fixture(source: site.root, output: output))
         } catch let failure as BuildFailure {
             #expect(failure.step == "verify")
-            #expect(failure.diagnostics.map(\.description) == ["_site/404.html: premium text of content/rust/01-basics/02-ownership.md is in this file in clear; nothing was published"])
+            #expect(failure.diagnostics.map(\.description) == [
+                "content/rust/01-basics/02-ownership.md:14: premium sentence \"CANARY premium sentence number one that must never appear anywhere in the output folder.\" "
+                    + "is in clear in _site/404.html; nothing was published. Reword it where it was copied or in the chapter, "
+                    + "or move it into the teaser or the summary, where it is public"
+            ])
         }
     }
 }

@@ -54,11 +54,21 @@ struct LeakFingerprints: Sendable {
         }
     }
 
-    /// The chapters whose premium headings are the whole text of an element in `html`
-    /// (`>Heading<`), as in a table of contents.
-    private func headingLeaks(in html: String, into found: inout Set<Int>) {
+    /// Premium headings that are the whole text of an element in `html` (`>Heading<`), as
+    /// in a table of contents.
+    private func headingLeaks(in html: String, into found: inout Set<LeakKey>) {
         Self.forEachElementText(in: html) { hash, text in
-            if headingHashes.contains(hash), let chapter = premiumHeadings[text()] { found.insert(chapter) }
+            guard headingHashes.contains(hash) else { return }
+            let text = text()
+            if premiumHeadings[text] != nil { found.insert(.heading(text)) }
+        }
+    }
+
+    /// The index of the chapter whose premium text `key` is.
+    func chapter(of key: LeakKey) -> Int? {
+        switch key {
+        case .sentence(let fingerprint): premium[fingerprint]
+        case .heading(let text): premiumHeadings[text]
         }
     }
 
@@ -129,73 +139,30 @@ struct LeakFingerprints: Sendable {
         return bits[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }
 
-    /// The chapters whose premium sentences occur in `text`.
-    func leaks(in text: String) -> Set<Int> {
-        var found: Set<Int> = []
+    /// The premium sentences and headings that occur in `text`.
+    ///
+    /// - Parameter markup: false to read `text` without markup (``TextShingles``), as a
+    ///   script's or a JSON file's strings are read a second time.
+    func leaks(in text: String, markup: Bool = true) -> Set<LeakKey> {
+        var scripts: [Range<Int>] = []
+        return leaks(in: text, markup: markup, scripts: &scripts)
+    }
+
+    /// ``leaks(in:markup:)``, also giving the byte ranges of the `<script>` and `<style>`
+    /// bodies of `text`, which are not read here.
+    func leaks(in text: String, markup: Bool = true, scripts: inout [Range<Int>]) -> Set<LeakKey> {
+        var found: Set<LeakKey> = []
         if let filter {
-            TextShingles.forEachFingerprint(of: text) { fingerprint in
+            scripts = TextShingles.forEachFingerprint(of: text, markup: markup) { fingerprint in
                 guard Self.mayContain(fingerprint, filter) else { return }
-                if let chapter = premium[fingerprint] { found.insert(chapter) }
+                if premium[fingerprint] != nil { found.insert(.sentence(fingerprint)) }
             }
         } else {
-            TextShingles.forEachFingerprint(of: text) { fingerprint in
-                if let chapter = premium[fingerprint] { found.insert(chapter) }
+            scripts = TextShingles.forEachFingerprint(of: text, markup: markup) { fingerprint in
+                if premium[fingerprint] != nil { found.insert(.sentence(fingerprint)) }
             }
         }
         if !premiumHeadings.isEmpty { headingLeaks(in: text, into: &found) }
         return found
-    }
-}
-
-/// Scans files for premium text. Used by the build's last step and by `tollgate check --leaks`.
-struct LeakScanner: Sendable {
-    let fingerprints: LeakFingerprints
-    /// Source paths of chapters, by index, for messages.
-    let chapterSources: [String]
-
-    /// Extensions of files that can carry text.
-    static let textExtensions: Set<String> = ["html", "htm", "xml", "json", "js", "mjs", "txt", "css", "svg", "md", "webmanifest", "map"]
-
-
-    /// One diagnostic per output file that contains a premium sentence.
-    ///
-    /// - Parameters:
-    ///   - label: how messages name the folder (e.g. `_site`).
-    ///   - skipping: files (relative paths) already checked.
-    func scan(folder: URL, label: String, skipping: Set<String> = []) -> [Diagnostic] {
-        scanCounting(folder: folder, label: label, skipping: skipping).leaks
-    }
-
-    /// False for `tollgate check --leaks`, which publishes nothing either way.
-    var building = true
-
-    /// One diagnostic per chapter of `chapters` whose premium text is in `file`.
-    func diagnostics(chapters: some Sequence<Int>, file: String) -> [Diagnostic] {
-        chapters.sorted().map {
-            Diagnostic(file: file, "premium text of \(chapterSources[$0]) is in this file in clear\(building ? "; nothing was published" : "")")
-        }
-    }
-
-    /// The diagnostics of `text`, the content of `file`.
-    func leaks(in text: String, file: String) -> [Diagnostic] {
-        diagnostics(chapters: fingerprints.leaks(in: text), file: file)
-    }
-
-    /// ``scan(folder:label:skipping:)``, with the number of text files scanned.
-    func scanCounting(folder: URL, label: String, skipping: Set<String> = []) -> (leaks: [Diagnostic], files: Int) {
-        var files: [String] = []
-        if let enumerator = FileManager.default.enumerator(atPath: folder.path) {
-            for case let path as String in enumerator
-            where !skipping.contains(path) && Self.textExtensions.contains((path as NSString).pathExtension.lowercased()) {
-                files.append(path)
-            }
-        }
-        files.sort()
-        guard !fingerprints.isEmpty else { return ([], files.count) }
-        let results: [[Diagnostic]] = parallelMap(files) { path in
-            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path) else { return [] }
-            return leaks(in: String(decoding: data, as: UTF8.self), file: "\(label)/\(path)")
-        }
-        return (results.flatMap { $0 }, files.count)
     }
 }

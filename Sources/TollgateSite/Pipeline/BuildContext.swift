@@ -27,7 +27,7 @@ struct BuildContext {
     /// Step 6: pages already checked for premium text while they were written.
     var scannedFiles: Set<String> = []
     /// Step 6: premium text found in those pages, reported by the verify step.
-    var pageLeaks: [Diagnostic] = []
+    var pageLeaks: LeakReport?
     /// The folder being written; moved into place after the last step.
     var staging: URL!
     /// Things the author must know, for the report.

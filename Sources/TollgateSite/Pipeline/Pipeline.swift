@@ -54,17 +54,20 @@ public enum Pipeline {
     /// `premium.public_headings` is on.
     ///
     /// - Returns: the number of text files scanned.
-    /// - Throws: ``BuildFailure`` naming every file that leaks (and the chapter it leaks).
+    /// - Throws: ``BuildFailure`` with one diagnostic per premium sentence or heading found:
+    ///   at its line in the chapter's source, quoting it, naming the files it is in.
     public static func checkLeaks(_ options: BuildOptions, folder: URL, progress: (String) -> Void = { _ in }) throws -> Int {
         let context = try analyse(options, progress: progress)
         guard FileManager.default.fileExists(atPath: folder.path) else {
             throw BuildFailure(step: "check leaks", diagnostics: [Diagnostic(file: folder.path, "no such folder")])
         }
-        var scanner = LeakScanner(fingerprints: context.fingerprints, chapterSources: context.content.chapters.map(\.source))
-        scanner.building = false
-        var (leaks, files) = scanner.scanCounting(folder: folder, label: folder.path)
-        leaks += PremiumAssetCheck(assets: context.premiumAssets, source: options.source).findings(in: folder, label: folder.path)
+        let (report, files) = LeakScanner(fingerprints: context.fingerprints).scan(folder: folder, label: folder.path)
         progress("[\(leakCheckSteps.count + 1)/\(leakCheckSteps.count + 1)] scan \(Format.count(files, "file"))")
+        var leaks = PremiumAssetCheck(assets: context.premiumAssets, source: options.source).findings(in: folder, label: folder.path)
+        if !report.isEmpty {
+            leaks += report.diagnostics(
+                fingerprints: context.fingerprints, chapterSources: context.content.chapters.map(\.source), source: options.source, building: false)
+        }
         if !leaks.isEmpty { throw BuildFailure(step: "check leaks", diagnostics: leaks) }
         return files
     }

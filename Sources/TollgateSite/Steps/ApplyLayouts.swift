@@ -19,12 +19,11 @@ extension BuildStep {
 
         // Pages are checked for premium text as they are written, while they are in memory;
         // the verify step checks every other file.
-        let scanner = LeakScanner(fingerprints: context.fingerprints, chapterSources: content.chapters.map(\.source))
-        let label = context.options.output.lastPathComponent
+        let scanner = LeakScanner(fingerprints: context.fingerprints)
         // A course's outline is the same on each of its chapter pages: it is checked once
         // (a leak is reported for every page it is on). Chapter pages are rendered and checked
         // with placeholders for it and for the sealed payload (ciphertext), then filled.
-        let outlineLeaks = outlines.map { scanner.fingerprints.leaks(in: $0.html) }
+        let outlineLeaks = outlines.map { scanner.leaks(inPage: $0.html) }
         let placeholder = PagePlaceholder()
 
         // Listing pages first: a tag page can list thousands of chapters, and starting the
@@ -32,7 +31,7 @@ extension BuildStep {
         let jobs: [PageJob] =
             pages.tags.indices.map(PageJob.tag) + [.tagsIndex, .catalog]
             + content.courses.indices.map(PageJob.course) + content.chapters.indices.map(PageJob.chapter) + [.notFound]
-        let results: [(path: String, leaks: [Diagnostic], failure: Diagnostic?)] = parallelMap(jobs) { job in
+        let results: [(path: String, leaks: Set<LeakKey>, failure: Diagnostic?)] = parallelMap(jobs) { job in
             let (template, values, path): (String, [String: Any], String)
             switch job {
             case .chapter(let index):
@@ -46,10 +45,10 @@ extension BuildStep {
             case .notFound: (template, values, path) = ("404", pages.notFound(), "404.html")
             }
             var html = theme.render(template, values)
-            var found = scanner.leaks(in: html, file: "\(label)/\(path)")
+            var found = scanner.leaks(inPage: html)
             if case .chapter(let index) = job {
                 let course = content.chapters[index].courseIndex
-                found += scanner.diagnostics(chapters: outlineLeaks[course], file: "\(label)/\(path)")
+                found.formUnion(outlineLeaks[course])
                 var replacements = [(placeholder.outline, outlines[course].marking(chapter: index))]
                 if let sealed = published[index].sealed { replacements.append((placeholder.sealedPayload, [sealed.json[...]])) }
                 html = PagePlaceholder.fill(html, with: replacements)
@@ -65,7 +64,9 @@ extension BuildStep {
         }
         let failures = results.compactMap(\.failure)
         if !failures.isEmpty { throw DiagnosticList(items: failures) }
-        context.pageLeaks = results.flatMap(\.leaks)
+        var leaks = LeakReport(folder: staging.url, label: context.options.output.lastPathComponent)
+        for result in results { leaks.add(result.leaks, path: result.path) }
+        context.pageLeaks = leaks
         context.scannedFiles.formUnion(results.map(\.path))
         context.tagURLs = pages.tags.map(\.url)
         context.pages = results.count

@@ -77,15 +77,21 @@ extension BuildStep {
             // Files the author publishes as they are (content assets, static/) are public too.
             let titles = chapters.map(\.title) + context.content.courses.map(\.title)
                 + context.content.courses.flatMap { $0.sections.compactMap(\.part).map(\.title) }
+            // With `premium.public_headings`, premium headings are in the table of contents.
             let publicTexts = published.map(\.html) + context.courseBodies
+                + published.flatMap { $0.headings.map { "\(HTMLEscaping.text($0.text))." } }
                 + chapters.map { "\($0.title). \($0.summary ?? "")." }
                 + context.content.courses.map { "\($0.title). \($0.summary)." }
                 + context.content.courses.flatMap { $0.sections.compactMap(\.part).map { "\($0.title). \($0.summary)." } }
                 + chapters.flatMap(\.tags).map { "\($0)." }
                 + ["\(config.title). \(config.description). \(config.copyright)."]
                 + context.strings.values.values.map { "\($0)." }
-                + authorFiles(context).compactMap { FileManager.default.contents(atPath: $0.path).map { String(decoding: $0, as: UTF8.self) } }
             let publicFingerprints = parallelMap(publicTexts) { TextShingles.allFingerprints(of: $0) }
+                + parallelMap(authorFiles(context)) { file in
+                    FileManager.default.contents(atPath: file.path).map {
+                        LeakScanner.allFingerprints(of: String(decoding: $0, as: UTF8.self), pathExtension: file.pathExtension)
+                    } ?? []
+                }
             fingerprints.seal()
             for list in publicFingerprints { fingerprints.removePublic(list) }
             // A heading whose text is public anyway (a title, a public heading, a table cell of
@@ -135,16 +141,5 @@ extension BuildStep {
             files += enumerator.allObjects.compactMap { $0 as? String }.map { statics.appendingPathComponent($0) }
         }
         return files.filter { LeakScanner.textExtensions.contains($0.pathExtension.lowercased()) }
-    }
-
-    /// Step 8: no premium sentence anywhere in the output.
-    static let verify = BuildStep(name: "verify") { context in
-        let scanner = LeakScanner(fingerprints: context.fingerprints, chapterSources: context.content.chapters.map(\.source))
-        let leaks = context.pageLeaks
-            + scanner.scan(folder: context.staging, label: context.options.output.lastPathComponent, skipping: context.scannedFiles)
-            + PremiumAssetCheck(assets: context.premiumAssets, source: context.options.source)
-            .findings(in: context.staging, label: context.options.output.lastPathComponent)
-        if !leaks.isEmpty { throw DiagnosticList(items: leaks) }
-        return "no premium text in \(Format.count(context.files, "file"))"
     }
 }
