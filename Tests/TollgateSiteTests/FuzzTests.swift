@@ -39,7 +39,7 @@ struct FuzzTests {
         }
     }
 
-    @Test("Markdown: any text renders to HTML, with headings whose ids are unique")
+    @Test("Markdown: any text renders to HTML and blocks, with unique heading ids, with borrowed definitions too")
     func markdown() throws {
         let chapters = Self.chapterFiles.compactMap { try? String(contentsOf: $0, encoding: .utf8) }
         let renderer = MarkdownRenderer(options: [.smartPunctuation])
@@ -48,9 +48,11 @@ struct FuzzTests {
             let rendered = renderer.render(markdown: text) { _ in .keep }
             let ids = rendered.headings.map(\.id)
             try #require(Set(ids).count == ids.count, "duplicate heading ids \(ids) for:\n\(text)")
-            let (teaser, rest) = renderer.renderSplittingAfterFirstParagraph(markdown: text) { _ in .keep }
-            let allIDs = (teaser.headings + rest.headings).map(\.id)
-            try #require(Set(allIDs).count == allIDs.count, "duplicate heading ids across the teaser cut for:\n\(text)")
+            let blocks = renderer.blocks(of: text)
+            try #require(blocks.count <= text.utf8.count + 1, "more blocks than bytes for:\n\(text)")
+            // The premium part is rendered with the teaser's definitions, and the other way round.
+            let withDefinitions = renderer.render(markdown: text, reservedIDs: Set(ids), definitions: text) { _ in .keep }
+            try #require(Set(withDefinitions.headings.map(\.id)).isDisjoint(with: ids), "reserved ids reused for:\n\(text)")
         }
     }
 
