@@ -36,12 +36,10 @@ from urllib.parse import urlparse
 
 sys.dont_write_bytecode = True
 
-from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 
 import unlock_test  # noqa: E402  (browser settings, the panel, codes)
-from unlock_test import CHROMEDRIVER, CHROMIUM, WAIT_SECONDS, CheckFailed, Session, check  # noqa: E402
+from unlock_test import CheckFailed, Session, check  # noqa: E402
 
 
 class RecordingHandler(unlock_test.QuietHandler):
@@ -69,28 +67,7 @@ def serve(site: Path):
 
 
 def start_browser(downloads: Path):
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-    ):
-        options.add_argument(argument)
-    options.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False, "safebrowsing.enabled": False}
-    )
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(WAIT_SECONDS)
-    driver.set_script_timeout(WAIT_SECONDS)
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver = unlock_test.start_browser(downloads)
     driver.execute_cdp_cmd("Network.enable", {"maxResourceBufferSize": 64 << 20, "maxTotalBufferSize": 256 << 20})
     return driver
 

@@ -171,7 +171,9 @@ def serve(site: Path):
 # ------------------------------------------------------------------ browser
 
 
-def start_browser():
+def start_browser(downloads=None):
+    """Headless Chromium through Debian's chromedriver; `downloads`: a folder that downloads
+    go to without a prompt."""
     if SELENIUM_MISSING is not None:
         raise SELENIUM_MISSING
     options = webdriver.ChromeOptions()
@@ -188,10 +190,16 @@ def start_browser():
         "--disable-default-apps",
     ):
         options.add_argument(argument)
+    if downloads is not None:
+        options.add_experimental_option(
+            "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False, "safebrowsing.enabled": False}
+        )
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(WAIT_SECONDS)
     driver.set_script_timeout(WAIT_SECONDS)
+    if downloads is not None:
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     return driver
 
 

@@ -45,16 +45,6 @@ struct AssetLocator: Sendable {
 
     /// `/a/./b/../c` → `/a/c`; nil when it climbs above the root.
     private static func normalize(_ path: String) -> String? {
-        var parts: [Substring] = []
-        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
-            switch component {
-            case ".": continue
-            case "..":
-                guard !parts.isEmpty else { return nil }
-                parts.removeLast()
-            default: parts.append(component)
-            }
-        }
-        return "/" + parts.joined(separator: "/")
+        LinkResolver.components(of: path).map { "/" + $0.joined(separator: "/") }
     }
 }

@@ -83,8 +83,15 @@ struct LinkResolver: Sendable {
         return true
     }
 
-    /// `a/b/../c` → `a/c`; nil when it climbs above the top.
+    /// `a/b/../c` → `a/c`; nil when it climbs above the top or leaves `content/`.
     static func normalize(_ path: String) -> String? {
+        guard let parts = components(of: path), parts.first == "content" else { return nil }
+        return parts.joined(separator: "/")
+    }
+
+    /// The components of `path` with `.` and `..` applied (`/a/./b/../c` → `a`, `c`); nil
+    /// when it climbs above the top.
+    static func components(of path: String) -> [Substring]? {
         var parts: [Substring] = []
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
             switch component {
@@ -95,7 +102,6 @@ struct LinkResolver: Sendable {
             default: parts.append(component)
             }
         }
-        guard parts.first == "content" else { return nil }
-        return parts.joined(separator: "/")
+        return parts
     }
 }

@@ -348,6 +348,33 @@ async function inflateRaw(bytes) {
 }
 
 /**
+ * Unwraps a data key with the first wrap whose key we hold and that opens (a chapter's or an
+ * asset's wraps, with that object's associated data for each wrap).
+ * @returns {Promise<{dataKey: CryptoKey, wrap: object}>}
+ */
+async function unwrapDataKey(wraps, keys, aadFor, messages) {
+  const candidates = wraps.filter((wrap) => wrap && keys.has(wrap.kid));
+  if (candidates.length === 0) throw new TollgateError("no_key", messages.none);
+  for (const wrap of candidates) {
+    try {
+      const dataKey = await subtle().unwrapKey(
+        "raw",
+        fromBase64(wrap.key, 48, "a wrapped data key"),
+        keys.get(wrap.kid),
+        { name: "AES-GCM", iv: fromBase64(wrap.nonce, 12, "a wrap nonce"), additionalData: aadFor(wrap) },
+        "AES-GCM",
+        false,
+        ["decrypt"],
+      );
+      return { dataKey, wrap };
+    } catch {
+      // Try the next key we hold; none opening is reported below.
+    }
+  }
+  throw new TollgateError("auth_failed", messages.failed);
+}
+
+/**
  * Opens a sealed chapter and tells which wrap opened it.
  * @returns {Promise<{html: string, wrap: object}>}
  */
@@ -355,28 +382,10 @@ async function openSealed({ payload, site, path, keys }) {
   checkPayload(payload);
   const s = subtle();
   const epoch = String(payload.epoch);
-  const candidates = payload.wraps.filter((wrap) => keys.has(wrap.kid));
-  if (candidates.length === 0) throw new TollgateError("no_key", "no key for this chapter");
-  let dataKey = null;
-  let opened = null;
-  for (const wrap of candidates) {
-    try {
-      dataKey = await s.unwrapKey(
-        "raw",
-        fromBase64(wrap.key, 48, "a wrapped data key"),
-        keys.get(wrap.kid),
-        { name: "AES-GCM", iv: fromBase64(wrap.nonce, 12, "a wrap nonce"), additionalData: aadWrap(site, path, epoch, wrap.kid) },
-        "AES-GCM",
-        false,
-        ["decrypt"],
-      );
-      opened = wrap;
-      break;
-    } catch {
-      // Try the next key we hold; none opening is reported below.
-    }
-  }
-  if (!dataKey) throw new TollgateError("auth_failed", "the data key does not open for this page");
+  const { dataKey, wrap: opened } = await unwrapDataKey(payload.wraps, keys, (wrap) => aadWrap(site, path, epoch, wrap.kid), {
+    none: "no key for this chapter",
+    failed: "the data key does not open for this page",
+  });
   let compressed;
   try {
     compressed = await s.decrypt(
@@ -545,26 +554,10 @@ export async function openAssetStream(stream, { site, id, keys, onChunk }) {
     const count = checkAssetHeader(header);
     const s = subtle();
     const epoch = String(header.epoch);
-    const candidates = header.wraps.filter((wrap) => wrap && keys.has(wrap.kid));
-    if (candidates.length === 0) throw new TollgateError("no_key", "no key for this asset");
-    let dataKey = null;
-    for (const wrap of candidates) {
-      try {
-        dataKey = await s.unwrapKey(
-          "raw",
-          fromBase64(wrap.key, 48, "a wrapped data key"),
-          keys.get(wrap.kid),
-          { name: "AES-GCM", iv: fromBase64(wrap.nonce, 12, "a wrap nonce"), additionalData: aadAssetWrap(site, id, epoch, wrap.kid) },
-          "AES-GCM",
-          false,
-          ["decrypt"],
-        );
-        break;
-      } catch {
-        // Try the next key we hold; none opening is reported below.
-      }
-    }
-    if (!dataKey) throw new TollgateError("auth_failed", "the asset's data key does not open for this address");
+    const { dataKey } = await unwrapDataKey(header.wraps, keys, (wrap) => aadAssetWrap(site, id, epoch, wrap.kid), {
+      none: "no key for this asset",
+      failed: "the asset's data key does not open for this address",
+    });
     for (let index = 0; index < count; index++) {
       const final = index === count - 1;
       const plain = final ? header.size - header.chunk * (count - 1) : header.chunk;
