@@ -16,7 +16,8 @@ extension TeaserCut {
         guard chapter.isLocked, UTF8Search.firstOffset(of: "<!--", in: body) == nil, UTF8Search.firstOffset(of: "]:", in: body) == nil else {
             return (renderer.blocks(of: body), false)
         }
-        var length = 2048
+        // Most first paragraphs end within 1 KiB; each miss doubles the prefix.
+        var length = 1024
         while length < bytes.count {
             // The prefix ends at the end of a line.
             guard let end = bytes[bytes.index(bytes.startIndex, offsetBy: length)...].firstIndex(of: 0x0A) else { break }
@@ -27,7 +28,7 @@ extension TeaserCut {
             if let first = content.firstIndex(where: { if case .heading = $0.kind { false } else { true } }), first < blocks.count - 1 {
                 return (blocks, true)
             }
-            length *= 4
+            length *= 2
         }
         return (renderer.blocks(of: body), false)
     }

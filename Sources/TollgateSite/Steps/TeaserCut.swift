@@ -118,6 +118,10 @@ struct TeaserCut: Sendable {
     /// True when `heading` says the same as `title`, up to case, punctuation and spacing
     /// (their slugs are equal).
     static func repeatsTitle(_ heading: String, _ title: String) -> Bool {
+        // Most first headings differ from the title at once: their first letters or digits,
+        // when both are ASCII, are the slugs' first characters.
+        let first = { (text: String) in text.first { $0.isLetter || $0.isNumber } }
+        if let a = first(heading), let b = first(title), a.isASCII, b.isASCII, a.lowercased() != b.lowercased() { return false }
         let slug = Slug.make(heading)
         return !slug.isEmpty && slug == Slug.make(title)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Byte-level substring search: Foundation's `range(of:)` goes through NSString on Linux,
 /// which is slow on the build's hot paths.
 enum UTF8Search {
@@ -14,14 +16,15 @@ enum UTF8Search {
         var index = start
         let last = bytes.count - pattern.count
         while index <= last {
-            if bytes[index] == first {
-                var matched = true
-                for offset in 1..<pattern.count where bytes[index + offset] != pattern[offset] {
-                    matched = false
-                    break
-                }
-                if matched { return index }
+            // memchr finds the next candidate a word at a time.
+            guard let found = memchr(bytes.baseAddress! + index, Int32(first), last - index + 1) else { return nil }
+            index = bytes.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            var matched = true
+            for offset in 1..<pattern.count where bytes[index + offset] != pattern[offset] {
+                matched = false
+                break
             }
+            if matched { return index }
             index += 1
         }
         return nil
