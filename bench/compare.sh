@@ -20,6 +20,9 @@ export TOLLGATE_MASTER_KEY
 SESSION=$BENCH_DIR/$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$SESSION"
 trap 'rm -rf "$SESSION"' EXIT
+echo "both sides do the same work: \`BINARY build $CORPUS\` (premium chapters sealed with one key), into a new folder each run"
+echo "old: $OLD"
+echo "new: $NEW"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) at start"
 for i in $(seq 1 "$RUNS"); do
     for tag in old new; do

@@ -178,12 +178,7 @@ def run(site: Path, codes: dict, page_path: str, image: Path, download: Path, su
         check(severe == [], f"errors in the browser console: {severe}")
         summary.append(f"{len(sealed)} sealed assets fetched, all requests to 127.0.0.1")
     except (CheckFailed, WebDriverException):
-        shot = Path(tempfile.gettempdir()) / f"tollgate-asset-failure-{int(time.time())}.png"
-        try:
-            driver.save_screenshot(str(shot))
-            print(f"screenshot of the failure: {shot}", file=sys.stderr)
-        except WebDriverException:
-            pass
+        unlock_test.save_failure_screenshot(driver, "asset")
         raise
     finally:
         driver.quit()

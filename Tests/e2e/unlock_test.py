@@ -203,6 +203,16 @@ def start_browser(downloads=None):
     return driver
 
 
+def save_failure_screenshot(driver, test):
+    """Saves what the browser shows when a check failed, and prints where."""
+    shot = Path(tempfile.gettempdir()) / f"tollgate-{test}-failure-{int(time.time())}.png"
+    try:
+        driver.save_screenshot(str(shot))
+        print(f"screenshot of the failure: {shot}", file=sys.stderr)
+    except WebDriverException:
+        pass
+
+
 class Session:
     wait_seconds = WAIT_SECONDS  # how long a wait for the page lasts; a subclass may change it
 
@@ -514,12 +524,7 @@ def run(site: Path, codes: dict, expect: dict, summary: list):
             "all to 127.0.0.1; storage never held the code"
         )
     except (CheckFailed, WebDriverException):
-        shot = Path(tempfile.gettempdir()) / f"tollgate-unlock-failure-{int(time.time())}.png"
-        try:
-            driver.save_screenshot(str(shot))
-            print(f"screenshot of the failure: {shot}", file=sys.stderr)
-        except WebDriverException:
-            pass
+        save_failure_screenshot(driver, "unlock")
         raise
     finally:
         driver.quit()
