@@ -133,7 +133,10 @@ public struct MarkdownRenderer: Sendable {
             default:
                 kind = .other
             }
-            let start = Int(cmark_node_get_start_line(node))
+            // cmark-gfm reports line 0 for a paragraph that a table interrupted (the table
+            // takes its last line and its position): such a block starts on line 1 here, so
+            // every line number is a line of the text, and its size reads as nothing.
+            let start = max(1, Int(cmark_node_get_start_line(node)))
             blocks.append(MarkdownBlock(kind: kind, startLine: start, endLine: max(start, Int(cmark_node_get_end_line(node))), text: text))
         }
         return blocks

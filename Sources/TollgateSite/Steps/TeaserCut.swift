@@ -78,15 +78,17 @@ struct TeaserCut: Sendable {
             let share = Self.size(of: content[...first], in: lines) * Self.implicitTeaserShare
             // Blocks of a prefix: the text of the whole body, but for a dropped title.
             let total = isPrefix ? Self.size(of: body, reaching: share + title) - title : Self.size(of: content[...], in: lines)
-            if content[first].kind == .paragraph, share <= total {
+            // A first paragraph whose lines cmark-gfm lost (a table interrupted it) has no
+            // size: it cannot be cut out safely, so the chapter shows no teaser.
+            if content[first].kind == .paragraph, share > 0, share <= total {
                 teaserEnd = blocks.first { $0.startLine > content[first].endLine }?.startLine ?? lines.count + 1
                 premiumStart = teaserEnd
             } else {
                 teaserEnd = 1
                 premiumStart = 1
-                let why = content[first].kind == .paragraph
-                    ? "its first paragraph is more than a third of its text"
-                    : "something other than a paragraph comes first (a list, code, a table, a quote or HTML)"
+                let why = content[first].kind != .paragraph
+                    ? "something other than a paragraph comes first (a list, code, a table, a quote or HTML)"
+                    : share == 0 ? "its first paragraph runs into a table" : "its first paragraph is more than a third of its text"
                 notice = Diagnostic(
                     file: chapter.source, line: fileLine(content[first].startLine),
                     "this premium chapter shows no teaser: it has no '<!-- more -->' line, and \(why); add a '<!-- more -->' line where its public teaser should end")
