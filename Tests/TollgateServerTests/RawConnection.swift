@@ -15,6 +15,7 @@ private func systemClose(_ socket: Int32) -> Int32 { close(socket) }
 private func systemBind(_ socket: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 { bind(socket, address, length) }
 private func systemConnect(_ socket: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 { connect(socket, address, length) }
 private func systemSend(_ socket: Int32, _ bytes: UnsafeRawPointer?, _ count: Int, _ flags: Int32) -> Int { send(socket, bytes, count, flags) }
+private func systemRead(_ socket: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(socket, buffer, count) }
 
 /// A plain TCP connection to a test server, to send requests byte by byte, half of them, or
 /// none, as a slow or hostile client would. Blocking, with every wait bounded.
@@ -75,20 +76,16 @@ final class RawConnection {
     /// Whether the server closed the connection within `seconds` (reading and dropping
     /// whatever it sent first).
     func closedByServer(within seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while Date() < deadline {
-            var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, Int32(max(1, deadline.timeIntervalSinceNow * 1000)))
-            guard ready > 0 else { continue }
-            let count = read(socket, &buffer, buffer.count)
-            if count <= 0 { return true }
-        }
-        return false
+        read(within: seconds).closed
     }
 
     /// Everything the server sends until it closes the connection, within `seconds`.
     func readUntilClosed(within seconds: Double) -> String {
+        String(decoding: read(within: seconds).received, as: UTF8.self)
+    }
+
+    /// Reads until the server closes the connection or `seconds` pass.
+    private func read(within seconds: Double) -> (received: [UInt8], closed: Bool) {
         let deadline = Date().addingTimeInterval(seconds)
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -96,11 +93,11 @@ final class RawConnection {
             var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, Int32(max(1, deadline.timeIntervalSinceNow * 1000)))
             guard ready > 0 else { continue }
-            let count = read(socket, &buffer, buffer.count)
-            if count <= 0 { break }
+            let count = systemRead(socket, &buffer, buffer.count)
+            if count <= 0 { return (received, true) }
             received += buffer[0..<count]
         }
-        return String(decoding: received, as: UTF8.self)
+        return (received, false)
     }
 
     /// Whether this machine can connect from `source` (Linux answers for all of 127.0.0.0/8).
