@@ -75,6 +75,12 @@ struct TestServer {
         configuration.siteURL = "https://courses.example.com/"
         configuration.paymentLinks = ["plink_pro": "pro"]
         configuration.port = 0
+        // Timeouts run on the wall clock, not on `clock`: a test process starved of CPU (the whole
+        // suite runs in parallel on two cores) must not see its kept-alive connection closed
+        // between two requests. Tests of the timeouts themselves set their own.
+        configuration.connections.headerTimeout = 300
+        configuration.connections.bodyTimeout = 300
+        configuration.connections.idleTimeout = 3600
         adjust(&configuration)
         self.configuration = configuration
     }
