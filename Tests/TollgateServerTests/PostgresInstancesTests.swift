@@ -116,7 +116,7 @@ struct PostgresInstancesTests {
         await PostgresTestServer.drop(location)
     }
 
-    @Test("a revocation through one instance is seen by the other's cache at once; without the listener it would not be")
+    @Test("a revocation through one instance is seen by the other's cache at once (without the listener it would not be); a new license at once too")
     func revocationSeenByOtherInstance() async throws {
         let location = try await PostgresTestServer.makeDatabase()
         let a = try await PostgresInstance(location), b = try await PostgresInstance(location)
@@ -138,6 +138,10 @@ struct PostgresInstancesTests {
         #expect(seen, "instance B still serves the revoked license after 10 s")
         print("revocation seen by the other instance after \(ContinuousClock.now - started)")
         #expect(try await deaf.server.test { client in try await client.post("/v1/refresh", refresh).status } == .ok)
+        // A license issued through A unlocks through B at once: unknown keys are never remembered.
+        let issued = try await a.server.test { client in try await client.admin(.post, "/v1/admin/licenses", #"{"tiers": ["pro"]}"#).json["license_key"] as? String }
+        let newKey = try #require(issued)
+        #expect(try await b.server.test { client in try await client.unlock(newKey, device: "new-license-device-01").status } == .ok)
         await a.close(); await b.close(); await deaf.close()
         await PostgresTestServer.drop(location)
     }
