@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -181,6 +182,24 @@ struct PostgresInstancesTests {
         // Nothing half-written: the refused webhook made no license; its retry made one.
         #expect(try await a.database.licenses(LicenseFilter()).count { $0.stripe.session == "cs_down" } == 1)
         await a.close()
+        await PostgresTestServer.drop(location)
+    }
+
+    @Test("`tollgate-server migrate` on an empty database creates the schema; run again, it changes nothing")
+    func migrateCommand() async throws {
+        let location = try await PostgresTestServer.makeDatabase()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = folder.appendingPathComponent("server.yml").path
+        try "tiers: [pro]\ndatabase: \(location.url)\ndatabase_tls: disable\n".write(toFile: config, atomically: true, encoding: .utf8)
+        for _ in 0..<2 {
+            var command = try ServerCommand.parseAsRoot(["migrate", "--config", config]) as? any AsyncParsableCommand
+            try await command?.run()
+        }
+        let store = try await PostgresLicenseStore.open(location, password: nil, migrate: false, logger: Logger(label: "test"))
+        let versions = try await store.rows("SELECT version FROM schema_migrations ORDER BY version")
+        #expect(versions.map { $0.int("version") } == Array(1...PostgresMigrations.steps.count))
+        await store.close()
         await PostgresTestServer.drop(location)
     }
 

@@ -11,8 +11,8 @@ public enum ServerDatabase: Sendable {
     /// Opens the configured database; PostgreSQL's password comes from `environment`
     /// (`TOLLGATE_DATABASE_PASSWORD`) or the configured password file.
     /// - Parameters:
-    ///   - migrate: bring the schema up to date (the server and `migrate`); otherwise a
-    ///     PostgreSQL schema that is not current is an error (SQLite always migrates, as before).
+    ///   - migrate: bring the schema up to date; `false` leaves a PostgreSQL schema as it is
+    ///     (the `migrate` command runs the steps itself). SQLite always migrates, as before.
     ///   - readers: SQLite read connections (`nil`: one per core).
     public static func open(
         _ configuration: ServerConfiguration, environment: [String: String], migrate: Bool = true, readers: Int? = nil, logger: Logger

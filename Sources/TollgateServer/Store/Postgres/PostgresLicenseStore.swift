@@ -38,7 +38,7 @@ public final class PostgresLicenseStore: LicenseStore {
     }
 
     /// Connects to the database at `location` and brings its schema up to date (unless
-    /// `migrate` is false; then a schema older than this server's is an error).
+    /// `migrate` is false: then the caller runs ``migrate()`` itself).
     /// - Parameters:
     ///   - password: the database password (from the environment or a file; never logged).
     ///   - connections: the most connections this process opens.
@@ -63,11 +63,7 @@ public final class PostgresLicenseStore: LicenseStore {
         let client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
         let store = PostgresLicenseStore(location: location, client: client, connection: connection, logger: quiet, operationTimeout: operationTimeout)
         do {
-            if migrate {
-                try await store.migrate()
-            } else {
-                try await store.requireCurrentSchema()
-            }
+            if migrate { try await store.migrate() }
         } catch {
             await store.close()
             throw StoreError("cannot open the database \(location.url): \(error)")

@@ -111,13 +111,4 @@ extension PostgresLicenseStore {
             try await client.withConnection { connection in try await PostgresMigrations.run(on: connection) }
         }
     }
-
-    /// Throws unless the schema is exactly this server's (for commands that do not migrate).
-    func requireCurrentSchema() async throws {
-        let version = try await withConnection { connection in try await PostgresMigrations.version(on: connection) }
-        if version > PostgresMigrations.steps.count { throw PostgresMigrations.newerSchema(version) }
-        if version < PostgresMigrations.steps.count {
-            throw StoreError("the database has schema version \(version), older than this tollgate-server's (\(PostgresMigrations.steps.count)); run tollgate-server migrate")
-        }
-    }
 }
