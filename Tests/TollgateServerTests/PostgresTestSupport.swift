@@ -55,7 +55,14 @@ enum PostgresTestServer {
         let configuration = PostgresConnection.Configuration(
             host: base.host, port: base.port, username: base.user, password: nil, database: base.database, tls: .disable
         )
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-admin"))
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-admin"))
+        } catch {
+            throw ExternalTool.ToolFailure(
+                message: "no PostgreSQL server answers at \(base.url) (\(String(reflecting: error).prefix(200))); .ci/run starts one and sets TOLLGATE_TEST_POSTGRES_URL"
+            )
+        }
         do {
             _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-admin")).collect()
         } catch {

@@ -43,6 +43,15 @@ enum PostgresFailure {
         return .failed(StoreError("PostgreSQL: \(type(of: error))"))
     }
 
+    /// `error` in words for an operator (no query data, no password).
+    static func describe(_ error: any Error) -> String {
+        switch classify(error) {
+        case .unavailable(let failure): failure.description
+        case .failed(let failure): failure.description
+        case .retry: "a transaction lost a race with another one"
+        }
+    }
+
     /// Runs `body`, giving up with ``StoreUnavailable`` after `timeout` (a database that does
     /// not answer is treated like one that is down).
     static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {

@@ -66,7 +66,7 @@ public final class PostgresLicenseStore: LicenseStore {
             if migrate { try await store.migrate() }
         } catch {
             await store.close()
-            throw StoreError("cannot open the database \(location.url): \(error)")
+            throw StoreError("cannot open the database \(location.url): \(PostgresFailure.describe(error))")
         }
         return store
     }

@@ -107,8 +107,12 @@ extension PostgresLicenseStore {
     @discardableResult
     public func migrate() async throws -> Int {
         let client = self.client
-        return try await PostgresFailure.withTimeout(.seconds(60)) {
-            try await client.withConnection { connection in try await PostgresMigrations.run(on: connection) }
+        do {
+            return try await PostgresFailure.withTimeout(.seconds(30)) {
+                try await client.withConnection { connection in try await PostgresMigrations.run(on: connection) }
+            }
+        } catch {
+            throw StoreError("cannot bring the schema of \(location.url) up to date: \(PostgresFailure.describe(error))")
         }
     }
 }
