@@ -51,8 +51,8 @@ func buildRouter(
     MemberController(
         licensing: licensing,
         keyRing: KeyRing(authority: authority, tiers: configuration.tiers, epochs: configuration.epochs),
-        clientLimiter: RateLimiter(perMinute: configuration.clientRequestsPerMinute),
-        licenseLimiter: RateLimiter(perMinute: configuration.licenseAttemptsPerMinute),
+        clientLimiter: rateLimiter(named: "client", perMinute: configuration.clientRequestsPerMinute, store: store),
+        licenseLimiter: rateLimiter(named: "license", perMinute: configuration.licenseAttemptsPerMinute, store: store),
         trustedProxies: Set(configuration.trustedProxies)
     ).addRoutes(to: router)
     AdminController(licensing: licensing, adminToken: secrets.adminToken).addRoutes(to: router)
@@ -61,11 +61,23 @@ func buildRouter(
     router.get("/healthz") { _, context in
         do {
             try await store.checkHealth()
-            return JSONValue.object(["status": "ok"]).response()
+            return JSONValue.object(["status": "ok", "database": "reachable"]).response()
         } catch {
             context.logger.error("health check failed", metadata: ["error": "\(error)"])
-            return JSONValue.object(["status": "unavailable"]).response(status: .serviceUnavailable)
+            var response = JSONValue.object(["status": "unavailable", "database": "unreachable"]).response(status: .serviceUnavailable)
+            response.headers[.retryAfter] = String(APIError.storeRetrySeconds)
+            return response
         }
     }
     return router
+}
+
+/// The member endpoints' rate limit `name`: in the database when it is shared by several
+/// instances (PostgreSQL), in memory otherwise.
+func rateLimiter(named name: String, perMinute: Int, store: any LicenseStore) -> any RateLimiting {
+    let base = (store as? CachingLicenseStore)?.base ?? store
+    if let postgres = base as? PostgresLicenseStore {
+        return SharedRateLimiter(store: postgres, name: name, perMinute: perMinute)
+    }
+    return RateLimiter(perMinute: perMinute)
 }

@@ -25,13 +25,13 @@ struct ConfigOption: ParsableArguments {
         let (configuration, secrets) = try load()
         var logger = Logger(label: "tollgate-server")
         logger.logLevel = .warning
-        let store: SQLiteLicenseStore
+        let store: ServerDatabase
         do {
-            store = try await SQLiteLicenseStore.open(path: configuration.database, readers: 1, logger: logger)
+            store = try await ServerDatabase.open(configuration, environment: ProcessInfo.processInfo.environment, readers: 1, logger: logger)
         } catch {
             throw CommandFailure("error: \(error)")
         }
-        let licensing = Licensing(configuration: configuration, authority: .init(master: secrets.masterKey), store: store)
+        let licensing = Licensing(configuration: configuration, authority: .init(master: secrets.masterKey), store: store.store)
         do {
             let value = try await body(licensing)
             try await store.close()

@@ -3,8 +3,8 @@ import ArgumentParser
 struct LicenseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "license",
-        abstract: "Issue, list, show, revoke and extend licenses.",
-        subcommands: [Issue.self, List.self, Show.self, Revoke.self, Extend.self, Key.self]
+        abstract: "Issue, list, show, revoke, extend, export and import licenses.",
+        subcommands: [Issue.self, List.self, Show.self, Revoke.self, Extend.self, Key.self, Export.self, Import.self]
     )
 }
 

@@ -11,7 +11,7 @@ public struct ServerCommand: AsyncParsableCommand {
         TOLLGATE_MASTER_KEY (or the key file), TOLLGATE_ADMIN_TOKEN, STRIPE_WEBHOOK_SECRET.
         The license and device commands work on the database directly, also while the server runs.
         """,
-        subcommands: [Serve.self, LicenseCommand.self, DeviceCommand.self]
+        subcommands: [Serve.self, Migrate.self, LicenseCommand.self, DeviceCommand.self]
     )
 
     public init() {}

@@ -11,8 +11,10 @@ public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     /// Port to bind (0: any free port).
     public var port = 8787
-    /// The SQLite database file.
+    /// The SQLite database file (unused when ``postgres`` is set).
     public var database = "tollgate.sqlite"
+    /// The PostgreSQL database, when `database:` is a `postgres://` URL.
+    public var postgres: PostgresLocation?
     /// Tier ids a license may name.
     public var tiers: [String] = []
     /// Epochs whose tier keys are served, current first.
@@ -73,6 +75,7 @@ public struct ServerConfiguration: Sendable {
     static let keys = [
         "listen", "database", "site", "tiers", "epochs", "allowed_origins", "trusted_proxies", "master_key_file",
         "default_device_limit", "renew_url", "site_url", "limits", "stripe", "log_level",
+        "database_tls", "database_ca_file", "database_password_file",
     ]
 
     /// Reads the text of a `server.yml`; `folder` resolves relative paths.
@@ -87,7 +90,7 @@ public struct ServerConfiguration: Sendable {
             (siteEpoch, siteProblems) = config.adoptSite(at: resolve(site), from: yaml)
         }
         config.readListen(yaml)
-        config.database = resolve(yaml.string("database") ?? config.database)
+        config.readDatabase(yaml, resolve: resolve)
         config.readTiers(yaml, siteFailed: !siteProblems.isEmpty)
         config.readEpochs(yaml, siteEpoch: siteEpoch)
         config.readOrigins(yaml)

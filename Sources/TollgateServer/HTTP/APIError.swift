@@ -37,6 +37,13 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         APIError(.contentTooLarge, "body_too_large", "The request body is larger than \(limit) bytes.")
     }
     static let internalError = APIError(.internalServerError, "internal", "The server could not complete the request; it was logged.")
+    /// Seconds a client should wait when the database is unreachable.
+    static let storeRetrySeconds = 5
+    /// The database is unreachable: nothing was done, try again (Stripe does by itself).
+    static let storeUnavailable = APIError(
+        .serviceUnavailable, "unavailable", "The license server cannot reach its database just now. Nothing was changed; try again in a few seconds.",
+        details: ["retry_after": .int(storeRetrySeconds)], headers: [.retryAfter: String(storeRetrySeconds)]
+    )
 }
 
 /// A JSON value, for bodies built by hand (error details, small responses).

@@ -9,8 +9,8 @@ import TollgateCrypto
 struct MemberController: Sendable {
     let licensing: Licensing
     let keyRing: KeyRing
-    let clientLimiter: RateLimiter
-    let licenseLimiter: RateLimiter
+    let clientLimiter: any RateLimiting
+    let licenseLimiter: any RateLimiting
     let trustedProxies: Set<String>
 
     static let paths: Set<String> = ["/v1/unlock", "/v1/refresh", "/v1/signout"]
@@ -41,7 +41,7 @@ struct MemberController: Sendable {
 
     func unlock(_ request: Request, _ context: ServerRequestContext) async throws -> Response {
         let now = licensing.now()
-        try limitClient(request, context, now: now)
+        try await limitClient(request, context, now: now)
         let body = try await decodeBody(UnlockBody.self, from: request, limit: configuration.bodyLimit)
         guard Self.isDeviceID(body.deviceID) else {
             throw APIError.invalidField("device_id", "'device_id' must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -.")
@@ -53,7 +53,7 @@ struct MemberController: Sendable {
             throw APIError(.badRequest, "malformed_license_key", "This is not a license key (\(error.description)). Check it for typos.")
         }
         let keyHash = authority.lookupHash(of: key)
-        if let wait = licenseLimiter.take("l:" + Encoding.hex(keyHash.prefix(12)), now: now) { throw Self.rateLimited(wait) }
+        if let wait = try await licenseLimiter.take("l:" + Encoding.hex(keyHash.prefix(12)), now: now) { throw Self.rateLimited(wait) }
         guard let found = try await store.unlockLookup(keyHash: keyHash, clientID: body.deviceID) else {
             throw APIError(.unauthorized, "unknown_license", "This license key is not known. Check that you copied all of it.")
         }
@@ -90,7 +90,7 @@ struct MemberController: Sendable {
 
     func refresh(_ request: Request, _ context: ServerRequestContext) async throws -> Response {
         let now = licensing.now()
-        try limitClient(request, context, now: now)
+        try await limitClient(request, context, now: now)
         let body = try await decodeBody(TokenBody.self, from: request, limit: configuration.bodyLimit)
         guard Self.isDeviceToken(body.deviceToken),
               let found = try await store.deviceLookup(tokenHash: authority.lookupHash(ofDeviceToken: body.deviceToken))
@@ -104,7 +104,7 @@ struct MemberController: Sendable {
     }
 
     func signOut(_ request: Request, _ context: ServerRequestContext) async throws -> Response {
-        try limitClient(request, context, now: licensing.now())
+        try await limitClient(request, context, now: licensing.now())
         let body = try await decodeBody(TokenBody.self, from: request, limit: configuration.bodyLimit)
         let removed = Self.isDeviceToken(body.deviceToken)
             ? try await store.removeDevice(tokenHash: authority.lookupHash(ofDeviceToken: body.deviceToken))
@@ -153,9 +153,9 @@ struct MemberController: Sendable {
         if now.timeIntervalSince(device.lastSeenAt) > 3600 { try await store.touch(deviceID: device.id, at: now) }
     }
 
-    private func limitClient(_ request: Request, _ context: ServerRequestContext, now: Date) throws {
+    private func limitClient(_ request: Request, _ context: ServerRequestContext, now: Date) async throws {
         let client = ClientAddress.resolve(peer: context.peer, forwardedFor: request.headers[.xForwardedFor], trustedProxies: trustedProxies)
-        if let wait = clientLimiter.take("c:" + client, now: now) { throw Self.rateLimited(wait) }
+        if let wait = try await clientLimiter.take("c:" + client, now: now) { throw Self.rateLimited(wait) }
     }
 
     static func rateLimited(_ seconds: Int) -> APIError {

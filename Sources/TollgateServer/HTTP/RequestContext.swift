@@ -112,6 +112,8 @@ struct CORSPolicy<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as APIError {
             response = error.responseWithoutRequest()
+        } catch is StoreUnavailable {
+            response = APIError.storeUnavailable.responseWithoutRequest()
         }
         response.headers[.vary] = "Origin"
         if allowed, let origin {
@@ -144,6 +146,10 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             status = error.status
             return error.responseWithoutRequest()
+        } catch let error as StoreUnavailable {
+            status = .serviceUnavailable
+            context.logger.warning("the database is unreachable", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return APIError.storeUnavailable.responseWithoutRequest()
         } catch let error as IncompleteRequest {
             // Nobody is left to read an answer; the status is for the log line.
             status = .badRequest
