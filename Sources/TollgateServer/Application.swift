@@ -47,12 +47,19 @@ func buildRouter(
     let licensing = Licensing(configuration: configuration, authority: authority, store: store, now: now)
     let router = Router(context: ServerRequestContext.self)
     router.add(middleware: RequestLog())
-    router.add(middleware: CORSPolicy(allowedOrigins: Set(configuration.allowedOrigins), paths: MemberController.paths))
+    router.add(middleware: CORSPolicy(allowedOrigins: Set(configuration.allowedOrigins), paths: MemberController.paths.union(SelfServiceController.paths)))
+    // The member endpoints and the self-service ones share one budget per client and per key.
+    let clientLimiter = RateLimiter(perMinute: configuration.clientRequestsPerMinute)
+    let licenseLimiter = RateLimiter(perMinute: configuration.licenseAttemptsPerMinute)
     MemberController(
         licensing: licensing,
         keyRing: KeyRing(authority: authority, tiers: configuration.tiers, epochs: configuration.epochs),
-        clientLimiter: RateLimiter(perMinute: configuration.clientRequestsPerMinute),
-        licenseLimiter: RateLimiter(perMinute: configuration.licenseAttemptsPerMinute),
+        clientLimiter: clientLimiter,
+        licenseLimiter: licenseLimiter,
+        trustedProxies: Set(configuration.trustedProxies)
+    ).addRoutes(to: router)
+    SelfServiceController(
+        licensing: licensing, clientLimiter: clientLimiter, licenseLimiter: licenseLimiter,
         trustedProxies: Set(configuration.trustedProxies)
     ).addRoutes(to: router)
     AdminController(licensing: licensing, adminToken: secrets.adminToken).addRoutes(to: router)
