@@ -167,6 +167,14 @@ open.onerror = () => done({error: String(open.error)});
 """
 
 
+def tap(session, element):
+    """Clicks `element` (a selector or an element) after scrolling it to the middle of the screen."""
+    if isinstance(element, str):
+        element = session.wait(f"{element} to click", lambda d: session.find(element))
+    session.js("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
+    element.click()
+
+
 def open_account(session):
     session.wait_js("the account control", "const a = document.getElementById('tollgate-account'); return a && !a.hidden && a.querySelector('summary')")
     session.js("const d = document.querySelector('#tollgate-account details'); if (d && !d.open) d.querySelector('summary').click()")
@@ -228,12 +236,12 @@ def run(args, tmp: Path):
         check(session.js("return document.getElementById('tollgate-account').hidden"), "a visitor sees the account control")
         state = session.async_js(STORAGE_OF_SW)
         check(state == {"registrations": 0, "caches": []}, f"a visitor has a service worker or caches: {state}")
-        session.find("#tollgate-theme").click()
+        tap(session, "#tollgate-theme")
         theme = session.js("return [document.documentElement.dataset.theme, localStorage.getItem('tollgate-theme')]")
         check(theme == ["dark", "dark"], f"the toggle did not choose dark: {theme}")
         session.go(kinds["catalog"])
         check(session.js("return document.documentElement.dataset.theme") == "dark", "the dark choice was not remembered")
-        session.find("#tollgate-theme").click()
+        tap(session, "#tollgate-theme")
         check(session.js("return [document.documentElement.dataset.theme, localStorage.getItem('tollgate-theme')]") == ["light", None], "toggling back to the system's theme did not forget the choice")
         say(f"visitor: {locks} locked outline entries, no account, no service worker, no cache; the theme toggle remembers")
 
@@ -263,27 +271,39 @@ def run(args, tmp: Path):
         check(session.find("#tollgate-account") and not session.js("return document.getElementById('tollgate-account').hidden"), "no account control on the catalog")
         say(f"unlocked with a license key: sidebar, pager, course page and catalog marked unlocked; the header shows Pro and {license_id}")
 
-        # 4. Reading progress.
+        # 4. Reading progress (erased first: the layout pass above visited chapters).
+        session.go(kinds["course"])
+        tap(session, "#tollgate-erase")
+        session.wait("the confirmation", lambda d: d.switch_to.alert).accept()
+        session.wait_js("the progress erased", "const e = document.getElementById('tollgate-progress-count'); return e && e.textContent.startsWith('0 of')")
+        check(session.async_js(PROGRESS) == [], "erase left progress records")
         chapter = kinds["chapter-free"]
         session.go(chapter)
-        heading = session.js("const h = document.querySelector('.chapter-content h2[id]'); h.scrollIntoView(); window.scrollBy(0, 10); return h.id")
+        heading = session.js("const h = document.querySelector('.chapter-content h2[id]'); h.scrollIntoView({behavior: 'instant'}); window.scrollBy({top: 10, behavior: 'instant'}); return h.id")
         time.sleep(0.8)
-        session.js("document.getElementById('tollgate-chapter-end').scrollIntoView()")
+        session.js("document.getElementById('tollgate-chapter-end').scrollIntoView({behavior: 'instant'})")
         session.wait_js("the read mark", "const a = document.querySelector('.sidebar .outline-chapter > a[aria-current=page]'); return a && a.parentElement.classList.contains('is-read')")
         second = kinds["chapter-preview"]
         session.go(second)
-        anchor = session.js("const hs = document.querySelectorAll('.chapter-content h2[id]'); const h = hs[Math.min(1, hs.length - 1)]; h.scrollIntoView(); window.scrollBy(0, 10); return h.id")
-        time.sleep(0.8)
-        records = session.async_js(PROGRESS)
-        check(any(r.get("anchor") == anchor for r in records), f"the heading {anchor} was not kept: {records}")
+        anchor = session.js("const hs = document.querySelectorAll('.chapter-content h2[id]'); const h = hs[Math.min(1, hs.length - 1)]; h.scrollIntoView({behavior: 'instant'}); window.scrollBy({top: 10, behavior: 'instant'}); return h.id")
+        e2e.wait_until(
+            f"the heading {anchor} kept in IndexedDB",
+            lambda: any(r.get("path") == second and r.get("anchor") == anchor for r in session.async_js(PROGRESS)),
+            WAIT_SECONDS, interval=0.25,
+        )
         session.go(kinds["course"])
         count = session.wait_js("the progress line", "const e = document.getElementById('tollgate-progress-count'); return e && e.textContent")
         total = session.js("return document.querySelectorAll('.course-outline .outline-chapter').length")
         check(count == f"1 of {total} read", f"the course page says {count!r}, expected '1 of {total} read'")
         check(session.js("return document.querySelectorAll('.course-outline .outline-chapter.is-read').length") == 1, "the course outline has no single read mark")
+        session.js("window.__exported = null; const make = URL.createObjectURL; URL.createObjectURL = (b) => { b.text().then((t) => { window.__exported = t; }); return make(b); }")
+        tap(session, "#tollgate-export")
+        exported = json.loads(session.wait_js("the exported progress", "return window.__exported"))
+        check(exported.get("format") == "tollgate-progress/1", f"the export's format is {exported.get('format')!r}")
+        check(sorted(r["path"] for r in exported["chapters"] if r.get("read")) == [chapter], f"the export's read chapters: {exported['chapters']}")
         href = session.find("#tollgate-continue").get_attribute("href")
         check(href == origin + second + "#" + anchor, f"continue links to {href}, expected {origin + second}#{anchor}")
-        session.find("#tollgate-continue").click()
+        tap(session, "#tollgate-continue")
         session.wait(f"the continue link to land on #{anchor}", lambda d: d.current_url.endswith("#" + anchor))
         say(f"progress: the end of {chapter} marked it read; the course page says {count!r} and continues at {second}#{anchor} ({heading} passed first)")
 
@@ -292,7 +312,7 @@ def run(args, tmp: Path):
         session.go(course)
         button = session.wait("the offline button", lambda d: session.find("#tollgate-offline"))
         check(session.async_js(STORAGE_OF_SW)["registrations"] == 0, "a service worker was registered before the member asked")
-        button.click()
+        tap(session, button)
         status = session.wait_js("the course kept offline", "const s = document.getElementById('tollgate-offline-status'); return s && s.dataset.state")
         check(status == "done", f"offline: {session.find('#tollgate-offline-status').text!r}")
         state = session.async_js(STORAGE_OF_SW)
@@ -325,7 +345,7 @@ def run(args, tmp: Path):
         session.wait_js("two devices in the account panel", "return document.querySelectorAll('#tollgate-devices .account-device').length === 2")
         this = session.js("return [...document.querySelectorAll('#tollgate-devices .account-device')].map(d => !d.querySelector('button'))")
         check(sorted(this) == [False, True], f"the device list does not mark this device alone: {this}")
-        session.find("#tollgate-devices .account-device-free").click()
+        tap(session, "#tollgate-devices .account-device-free")
         session.wait_js("one device left", "return document.querySelectorAll('#tollgate-devices .account-device').length === 1")
         devices = server.cli("device", "list", license_id).stdout.split("\n")
         check(len([d for d in devices if d.strip()]) == 1, f"device list after freeing: {devices}")
@@ -335,7 +355,7 @@ def run(args, tmp: Path):
 
         # 7. Sign out from the header.
         open_account(session)
-        session.find("#tollgate-sign-out").click()
+        tap(session, "#tollgate-sign-out")
         session.wait("the sign out to reload", lambda d: session.js("return document.readyState === 'complete' && document.getElementById('tollgate-account').hidden"))
         state = session.async_js(STORAGE_OF_SW)
         check(state == {"registrations": 0, "caches": []}, f"after sign out: {state}")
@@ -345,7 +365,7 @@ def run(args, tmp: Path):
         say("sign out from the header: no keys, no cache, no service worker, locks back")
 
         # 8. Locked out: every slot taken, freed with the key itself.
-        (small,) = server.cli("license", "issue", "--tier", "member", "--device-limit", "1").stdout.split()
+        (small,) = server.cli("license", "issue", "--tier", "member", "--devices", "1").stdout.split()
         status, _, body = e2e.http("POST", server_url + "/v1/unlock", {"license_key": small, "device_id": "lost-laptop-0123456789"})
         check(status == 200, f"unlocking the small license from a 'lost' device: {status} {body}")
         session.go(locked["url_path"])
@@ -355,9 +375,9 @@ def run(args, tmp: Path):
         session.go(kinds["help"])
         field = session.wait("the license key form on the help page", lambda d: session.find("#tollgate-key-for-devices"))
         field.send_keys(small)
-        session.find("#tollgate-devices-by-key button[type=submit]").click()
+        tap(session, "#tollgate-devices-by-key button[type=submit]")
         session.wait_js("the devices listed by key", "return document.querySelectorAll('#tollgate-key-devices .account-device').length === 1")
-        session.find("#tollgate-key-devices .account-device-free").click()
+        tap(session, "#tollgate-key-devices .account-device-free")
         session.wait_js("the slot freed", "return document.querySelectorAll('#tollgate-key-devices .account-device').length === 0")
         session.go(locked["url_path"])
         session.wait_for_panel(locked)

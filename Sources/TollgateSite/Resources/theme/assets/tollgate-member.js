@@ -367,7 +367,12 @@ class MemberPage {
     if (this.progress) await markRead(this.doc, this.win, this.progress);
     await this.renderCourse();
     this.renderKeyForm();
-    this.doc.addEventListener("tollgate:unlocked", () => this.refreshAccess().then(() => this.renderCourse()).then(() => this.replaceBar()));
+    this.doc.addEventListener("tollgate:unlocked", () => {
+      this.refreshAccess()
+        .then(() => this.renderCourse())
+        .then(() => (this.notice ? this.replaceBar() : this.checkLicense()))
+        .catch((error) => console.warn("tollgate-member:", error));
+    });
     await this.checkLicense();
   }
 
