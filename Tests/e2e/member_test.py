@@ -6,7 +6,7 @@
 Builds the repository's example site against a real `tollgate-server` on 127.0.0.1, serves
 it with `python3 -m http.server`, and checks, one step a line:
 
-1. layout: no page kind (catalog, course, free, locked and preview chapters, tags, tag,
+1. layout (en, then zh-CN): no page kind (catalog, course, free, locked and preview chapters, tags, tag,
    404, How unlocking works) is wider than the screen at 320, 390 and 430 px; the header has
    one width on every page; screenshots of every page kind, light and dark, desktop
    (1280x900) and phone (390x844), go to --screenshots (or $TOLLGATE_SCREENSHOTS, else a
@@ -227,6 +227,22 @@ def run(args, tmp: Path):
         # 1. Layout and screenshots, as a visitor.
         check_layout(session, kinds, shots, "visitor")
         say(f"no overflow at {', '.join(map(str, WIDTHS))} px on {len(kinds)} page kinds; one header width; screenshots in {shots}")
+
+        # The same in Simplified Chinese (layout and screenshots only).
+        zh_site = e2e.copy_example_site(tmp / "site-zh")
+        yml = zh_site / "site.yml"
+        yml.write_text(re.sub(r"(?m)^language: en$", "language: zh-CN", yml.read_text(encoding="utf-8")), encoding="utf-8")
+        zh_port = e2e.free_port()
+        e2e.run([args.tollgate, "build", zh_site, "--output", tmp / "out-zh", "--base-url", f"http://127.0.0.1:{zh_port}", "--license-server", server_url, "--quiet"], env, "tollgate build (zh-CN)")
+        zh_static = e2e.StaticSite(tmp / "out-zh", zh_port, tmp / "http-zh.log")
+        try:
+            zh_static.start_ready()
+            check_layout(Session(driver, zh_static.origin), kinds, shots, "zh-CN")
+            driver.get_log("performance")  # that site's requests, to another 127.0.0.1 port: not part of the privacy check below
+        finally:
+            zh_static.cleanup()
+        check("解锁说明" in (tmp / "out-zh" / "how-unlocking-works" / "index.html").read_text(encoding="utf-8"), "the zh-CN help page is not in Chinese")
+        say("zh-CN: no overflow at the phone widths on every page kind; screenshots light and dark")
 
         # 2. A visitor.
         session.go(kinds["course"])
