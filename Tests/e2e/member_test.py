@@ -20,7 +20,8 @@ it with `python3 -m http.server`, and checks, one step a line:
    says "1 of N read" and links back to the last heading passed; export gives the records;
 5. offline: "Make this course available offline" registers sw.js and keeps the course;
    with the static server stopped and the page's network offline (CDP), a premium chapter
-   opens from the cache, with its sealed image;
+   opens from the cache, with its sealed image; a new deploy (a changed chapter) gives a new
+   sw.js, which refetches the kept course into its own cache and drops the old one;
 6. devices: a second browser takes a slot; the first lists both and frees it; the second
    is then unknown to the server;
 7. sign out from the header removes the keys, the caches and the service worker;
@@ -346,6 +347,28 @@ def run(args, tmp: Path):
             static = e2e.StaticSite(out, site_port, tmp / "http.log")
             static.start_ready()
         say(f"offline: kept {course} ({state['caches'][0]}); with the server stopped and the page offline, {image_page['path']} opened with {images} sealed image(s)")
+
+        # A new deploy: the service worker of the new build refetches the kept course.
+        chapter_md = site / "content" / "swift-concurrency" / "01-foundations" / "01-structured-concurrency.md"
+        sentence = "A sentence that only the second deploy has."
+        chapter_md.write_text(chapter_md.read_text(encoding="utf-8") + "\n" + sentence + "\n", encoding="utf-8")
+        old_build = re.search(r'const BUILD = "([0-9a-f]+)"', (out / "sw.js").read_text(encoding="utf-8")).group(1)
+        e2e.run([args.tollgate, "build", site, "--output", out, "--base-url", origin, "--license-server", server_url, "--quiet"], env, "tollgate build (second deploy)")
+        new_build = re.search(r'const BUILD = "([0-9a-f]+)"', (out / "sw.js").read_text(encoding="utf-8")).group(1)
+        check(new_build != old_build, f"a changed chapter left the service worker's build id at {old_build}")
+        session.go(course)
+        session.async_js("const done = arguments[arguments.length - 1]; navigator.serviceWorker.getRegistration().then((r) => r.update()).then(() => done(true), (e) => done(String(e)))")
+        e2e.wait_until(
+            f"the cache of build {new_build}",
+            lambda: session.async_js(STORAGE_OF_SW).get("caches") == [f"tollgate-offline-{new_build}"],
+            WAIT_SECONDS, interval=0.5,
+        )
+        kept = session.async_js(
+            "const done = arguments[arguments.length - 1]; caches.open(arguments[0]).then((c) => c.match(arguments[1])).then((r) => r ? r.text() : '').then(done, (e) => done(String(e)))",
+            f"tollgate-offline-{new_build}", origin + "/swift-concurrency/foundations/structured-concurrency/",
+        )
+        check(sentence in kept, "the new build's cache does not hold the new version of the chapter")
+        say(f"a new deploy: sw.js {old_build} -> {new_build}; the browser's copy of the course was refetched into the new cache, the old one dropped")
 
         # 6. Devices.
         second_driver = e2e.start_browser(tmp / "browser2")
