@@ -464,8 +464,17 @@ def run(site: Path, codes: dict, expect: dict, summary: list):
             "the code field is still on the page",
         )
         session.collect_logs()
-        check_storage(session, code, 1, "after unlocking")
-        summary.append(f"right code opened /{first['path']} ({len(ids)} premium headings added to the TOC)")
+        report = check_storage(session, code, 1, "after unlocking")
+        # The header's account control (tollgate-member.js): the tier and the end of the code's public id.
+        label = report["records"][0]["label"]
+        account = session.wait(
+            "the account control in the header",
+            lambda d: d.execute_script("const a = document.getElementById('tollgate-account'); return a && !a.hidden && a.textContent"),
+        )
+        check(tier_name in account and "…" + label in account, f"the header's account control says {account!r}, expected {tier_name} and …{label}")
+        for trace in code_traces(code):
+            check(trace.upper() not in account.upper(), "the header's account control shows the code")
+        summary.append(f"right code opened /{first['path']} ({len(ids)} premium headings added to the TOC); the header names {tier_name} and …{label}")
 
         # 4. Another chapter readable by T opens with no prompt.
         session.open(second)
