@@ -27,7 +27,9 @@ enum MemberFiles {
         return 3
     }
 
-    /// `manifest.webmanifest`: name, start URL and scope at the site root, the theme's icon.
+    /// `manifest.webmanifest`: name, start URL and scope at the site root, the theme's icons
+    /// (`assets/icon-192.png`, `assets/icon-512.png`, full-bleed so they also serve as
+    /// maskable icons, and `assets/favicon.svg`).
     static func manifestText(config: SiteConfig) -> String {
         let json = Encoding.jsonString
         let root = config.basePath + "/"
@@ -36,7 +38,9 @@ enum MemberFiles {
             "description":\(json(config.description)),"lang":\(json(config.language)),\
             "start_url":\(json(root)),"scope":\(json(root)),"display":"standalone",\
             "background_color":"#ffffff","theme_color":"#4338ca",\
-            "icons":[{"src":\(json(config.basePath + "/assets/favicon.svg")),"sizes":"any","type":"image/svg+xml","purpose":"any"}]}
+            "icons":[{"src":\(json(config.basePath + "/assets/icon-192.png")),"sizes":"192x192","type":"image/png","purpose":"any maskable"},\
+            {"src":\(json(config.basePath + "/assets/icon-512.png")),"sizes":"512x512","type":"image/png","purpose":"any maskable"},\
+            {"src":\(json(config.basePath + "/assets/favicon.svg")),"sizes":"any","type":"image/svg+xml","purpose":"any"}]}
 
             """
     }
