@@ -120,6 +120,18 @@ struct SelfServiceAPITests {
         }
     }
 
+    @Test("license revoke says when it takes effect and that the static site's keys must rotate")
+    func revokeSummary() async throws {
+        let server = TestServer()
+        let (license, _) = try await server.issue(["pro", "member"])
+        let revoked = try await server.licensing.revoke(license.id, reason: nil)
+        let text = LicenseCommand.Revoke.summary(of: revoked)
+        #expect(text.hasPrefix("revoked \(license.id) (tiers pro, member)\n"))
+        #expect(text.contains("Takes effect now on the license server"))
+        #expect(text.contains("next page load"))
+        #expect(text.contains("tollgate keys rotate"))
+    }
+
     @Test("bad proofs get clear errors; the endpoints share the member endpoints' rate limit and CORS")
     func badRequestsLimitsAndCORS() async throws {
         let server = TestServer { $0.clientRequestsPerMinute = 4 }
