@@ -480,7 +480,8 @@ class MemberPage {
     } catch {
       renew = null;
     }
-    if (renew && license.status !== "active") {
+    // Renewing is offered once the license has an end: ended, or with an expiry date.
+    if (renew && (license.status !== "active" || license.expires_at)) {
       line.append(" ", element(doc, "a", { href: renew, class: "account-renew", rel: "noopener" }, this.text("member_renew")));
     }
     return line;
