@@ -7,7 +7,8 @@ Builds the repository's example site against a real `tollgate-server` on 127.0.0
 it with `python3 -m http.server`, and checks, one step a line:
 
 1. layout (en, then zh-CN): no page kind (catalog, course, free, locked and preview chapters, tags, tag,
-   404, How unlocking works) is wider than the screen at 320, 390 and 430 px; the header has
+   404, How unlocking works) is wider than the screen at 320, 390 and 430 px, and no badge
+   squeezes an outline title; the header has
    one width on every page; screenshots of every page kind, light and dark, desktop
    (1280x900) and phone (390x844), go to --screenshots (or $TOLLGATE_SCREENSHOTS, else a
    folder under the system's temporary folder), which the test prints;
@@ -130,6 +131,13 @@ def check_layout(session, kinds, shots: Path, label):
                 ".slice(0, 3).map(e => e.tagName + '.' + e.className)]"
             )
             check(measured[0] <= measured[1], f"{label}: {kind} ({path}) at {width} px is {measured[0]} px wide (client {measured[1]}): {measured[3]}")
+            # Badges never squeeze an outline title: it keeps the row (badges wrap below it).
+            narrow = session.js(
+                "return [...document.querySelectorAll('.outline-chapter .outline-title')].filter((t) => t.offsetParent)"
+                ".map((t) => [t.textContent.trim(), Math.round(t.getBoundingClientRect().width), Math.round(t.closest('a').getBoundingClientRect().width)])"
+                ".filter(([, w, row]) => w < Math.min(150, row * 0.55))"
+            )
+            check(narrow == [], f"{label}: {kind} at {width} px: outline titles squeezed by badges (title, width, row): {narrow}")
         set_size(session, 1280, 900)
         session.go(path)
         header_widths[kind] = session.js("return document.querySelector('.site-header-inner').getBoundingClientRect().width")
