@@ -127,7 +127,7 @@ struct SelfServiceAPITests {
         let revoked = try await server.licensing.revoke(license.id, reason: nil)
         let text = LicenseCommand.Revoke.summary(of: revoked)
         #expect(text.hasPrefix("revoked \(license.id) (tiers pro, member)\n"))
-        #expect(text.contains("Takes effect now on the license server"))
+        #expect(text.contains("Takes effect on the license server now"))
         #expect(text.contains("next page load"))
         #expect(text.contains("tollgate keys rotate"))
     }
