@@ -307,6 +307,10 @@ def run(args, tmp: Path):
         check(session.find("#tollgate-account") and not session.js("return document.getElementById('tollgate-account').hidden"), "no account control on the catalog")
         open_account(session)
         session.wait_js("the license status", "return document.getElementById('tollgate-license-status')")
+        for width in WIDTHS:
+            set_size(session, width, 800)
+            box = session.js("const r = document.querySelector('#tollgate-account .account-panel').getBoundingClientRect(); return [r.left, r.right, window.innerWidth]")
+            check(box[0] >= 0 and box[1] <= box[2], f"at {width} px the account panel spans {box[0]:.0f}..{box[1]:.0f} of {box[2]} px")
         shoot(session, shots, "member-catalog-account")
         say(f"unlocked with a license key: sidebar, pager, course page and catalog marked unlocked; the header shows Pro and {license_id}")
 
