@@ -47,12 +47,19 @@ func buildRouter(
     let licensing = Licensing(configuration: configuration, authority: authority, store: store, now: now)
     let router = Router(context: ServerRequestContext.self)
     router.add(middleware: RequestLog())
-    router.add(middleware: CORSPolicy(allowedOrigins: Set(configuration.allowedOrigins), paths: MemberController.paths))
+    router.add(middleware: CORSPolicy(allowedOrigins: Set(configuration.allowedOrigins), paths: MemberController.paths.union(SelfServiceController.paths)))
+    // The member endpoints and the self-service ones share one budget per client and per key.
+    let clientLimiter = rateLimiter(named: "client", perMinute: configuration.clientRequestsPerMinute, store: store)
+    let licenseLimiter = rateLimiter(named: "license", perMinute: configuration.licenseAttemptsPerMinute, store: store)
     MemberController(
         licensing: licensing,
         keyRing: KeyRing(authority: authority, tiers: configuration.tiers, epochs: configuration.epochs),
-        clientLimiter: rateLimiter(named: "client", perMinute: configuration.clientRequestsPerMinute, store: store),
-        licenseLimiter: rateLimiter(named: "license", perMinute: configuration.licenseAttemptsPerMinute, store: store),
+        clientLimiter: clientLimiter,
+        licenseLimiter: licenseLimiter,
+        trustedProxies: Set(configuration.trustedProxies)
+    ).addRoutes(to: router)
+    SelfServiceController(
+        licensing: licensing, clientLimiter: clientLimiter, licenseLimiter: licenseLimiter,
         trustedProxies: Set(configuration.trustedProxies)
     ).addRoutes(to: router)
     AdminController(licensing: licensing, adminToken: secrets.adminToken).addRoutes(to: router)

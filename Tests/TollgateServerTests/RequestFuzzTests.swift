@@ -15,17 +15,22 @@ struct RequestFuzzTests {
     static let dictionary = [
         "\"", "\\", "\\u0000", "\\ud800", "{", "}", "[", "]", ",", ":", "null", "true", "false", "-0", "1e999",
         "18446744073709551616", "-1", "0", "\"license_key\":", "\"device_id\":", "\"device_token\":", "\"days\":",
-        "\"expires_at\":", "\"tiers\":[\"pro\"]", "\"device_limit\":", "\"email\":", "\"reason\":", "\"type\":",
+        "\"expires_at\":", "\"device\":", "dev_", "\"tiers\":[\"pro\"]", "\"device_limit\":", "\"email\":", "\"reason\":", "\"type\":",
         "\"data\":{\"object\":", "\"id\":", "\"metadata\":{", "\"payment_link\":\"plink_pro\"", "K", "-", "dt_",
         "\u{FEFF}", "é", "\u{202E}", " ", "\n",
     ]
 
     /// One fuzz target per endpoint: its path, the admin token or not, and valid bodies to start
-    /// from (`KEY`, `TOKEN` and `LICENSE` stand for a real license key, device token and id).
+    /// from (`KEY`, `TOKEN`, `LICENSE` and `DEVICE` stand for a real license key, device token,
+    /// license id and device id).
     static let targets: [(name: String, method: HTTPRequest.Method, path: String, admin: Bool, seeds: [String])] = [
         ("unlock", .post, "/v1/unlock", false, [#"{"license_key":"KEY","device_id":"device-0123456789abcdef"}"#]),
         ("refresh", .post, "/v1/refresh", false, [#"{"device_token":"TOKEN"}"#]),
         ("signout", .post, "/v1/signout", false, [#"{"device_token":"TOKEN"}"#]),
+        ("license", .post, "/v1/license", false, [#"{"device_token":"TOKEN"}"#, #"{"license_key":"KEY"}"#]),
+        ("devices-free", .post, "/v1/devices/free", false, [
+            #"{"device_token":"TOKEN","device":"DEVICE"}"#, #"{"license_key":"KEY","device":"DEVICE"}"#,
+        ]),
         ("admin-issue", .post, "/v1/admin/licenses", true, [
             #"{"tiers":["pro"],"email":"a@example.com","device_limit":2,"expires_at":"2030-01-01T00:00:00Z"}"#,
             #"{"tiers":["member","concurrency"],"count":3}"#,
@@ -45,7 +50,10 @@ struct RequestFuzzTests {
         try await server.test { client in
             var fuzzer = Fuzzer(target: "request-\(name)")
             let token = try #require(try await client.unlock(key).json["device_token"] as? String)
-            let seeds = target.seeds.map { $0.replacingOccurrences(of: "KEY", with: key).replacingOccurrences(of: "TOKEN", with: token) }
+            let device = try #require(try await server.store.devices(licenseID: license.id).first).id
+            let seeds = target.seeds.map {
+                $0.replacingOccurrences(of: "KEY", with: key).replacingOccurrences(of: "TOKEN", with: token).replacingOccurrences(of: "DEVICE", with: device)
+            }
             let path = target.path.replacingOccurrences(of: "LICENSE", with: license.id)
             try await fuzzer.run(seeds: seeds, dictionary: Self.dictionary) { body in
                 var headers: HTTPFields = [.contentType: "application/json"]

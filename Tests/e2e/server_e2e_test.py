@@ -117,7 +117,7 @@ def check_license_storage(session, key, what, server_url, expect_epoch=None, exp
     check(report["cookie"] == "" and cookies == [], f"{what}: cookies were set: {report['cookie']!r} {cookies}")
     check(report["rawBytes"] == [], f"{what}: IndexedDB holds raw bytes at {report['rawBytes']}")
     check(report["other"] == [], f"{what}: IndexedDB holds unexpected values: {report['other']}")
-    check(set(report["databases"]) <= {"tollgate"}, f"{what}: unexpected IndexedDB databases {report['databases']}")
+    check(set(report["databases"]) <= {"tollgate", "tollgate-progress"}, f"{what}: unexpected IndexedDB databases {report['databases']}")
 
     keys = [r for r in report["records"] if r["store"] == "tollgate/keys"]
     for record in keys:

@@ -303,7 +303,7 @@ const done = arguments[arguments.length - 1];
       keys.forEach((k, i) => walk(k, `${info.name}/${name}[key ${i}]`));
       values.forEach((v, i) => {
         walk(v, `${info.name}/${name}[${i}]`);
-        report.records.push({store: `${info.name}/${name}`, fields: Object.keys(v).sort(), kid: v.kid, tier: v.tier, epoch: v.epoch, site: v.site, source: v.source});
+        report.records.push({store: `${info.name}/${name}`, fields: Object.keys(v).sort(), kid: v.kid, tier: v.tier, epoch: v.epoch, site: v.site, source: v.source, label: v.label});
       });
     }
     db.close();
@@ -340,15 +340,19 @@ def check_storage(session, code, expect_records, what):
     check(report["cookie"] == "", f"{what}: the page set cookies: {report['cookie']!r}")
     check(report["rawBytes"] == [], f"{what}: IndexedDB holds raw bytes at {report['rawBytes']}")
     check(report["other"] == [], f"{what}: IndexedDB holds unexpected values: {report['other']}")
-    check(set(report["databases"]) <= {"tollgate"}, f"{what}: unexpected IndexedDB databases {report['databases']}")
+    # tollgate-progress is the reading progress of tollgate-member.js (no secret: checked above).
+    check(set(report["databases"]) <= {"tollgate", "tollgate-progress"}, f"{what}: unexpected IndexedDB databases {report['databases']}")
     for key in report["cryptoKeys"]:
         check(key["extractable"] is False, f"{what}: an extractable CryptoKey at {key['where']}")
         check(key["usages"] == ["unwrapKey"], f"{what}: a CryptoKey with usages {key['usages']} at {key['where']}")
         check(key["algorithm"] == "AES-GCM", f"{what}: a {key['algorithm']} key at {key['where']}")
+    report["records"] = [r for r in report["records"] if r["store"] != "tollgate-progress/chapters"]
     for record in report["records"]:
         check(record["store"] == "tollgate/keys", f"{what}: a record in {record['store']}")
-        check(record["fields"] == ["epoch", "key", "kid", "site", "source", "tier"], f"{what}: a record with fields {record['fields']}")
+        # `label`: the last 4 hex digits of the code's public id, shown in the header.
+        check(record["fields"] == ["epoch", "key", "kid", "label", "site", "source", "tier"], f"{what}: a record with fields {record['fields']}")
         check(record["source"] == "code", f"{what}: a record from source {record['source']!r}")
+        check(re.fullmatch(r"[0-9a-f]{4}", str(record.get("label"))), f"{what}: a record labelled {record.get('label')!r}, not 4 hex digits")
     check(len(report["records"]) == expect_records, f"{what}: {len(report['records'])} key records in IndexedDB, expected {expect_records}")
     check(len(report["cryptoKeys"]) == expect_records, f"{what}: {len(report['cryptoKeys'])} CryptoKeys for {expect_records} records")
     return report
@@ -460,8 +464,17 @@ def run(site: Path, codes: dict, expect: dict, summary: list):
             "the code field is still on the page",
         )
         session.collect_logs()
-        check_storage(session, code, 1, "after unlocking")
-        summary.append(f"right code opened /{first['path']} ({len(ids)} premium headings added to the TOC)")
+        report = check_storage(session, code, 1, "after unlocking")
+        # The header's account control (tollgate-member.js): the tier and the end of the code's public id.
+        label = report["records"][0]["label"]
+        account = session.wait(
+            "the account control in the header",
+            lambda d: d.execute_script("const a = document.getElementById('tollgate-account'); return a && !a.hidden && a.textContent"),
+        )
+        check(tier_name in account and "…" + label in account, f"the header's account control says {account!r}, expected {tier_name} and …{label}")
+        for trace in code_traces(code):
+            check(trace.upper() not in account.upper(), "the header's account control shows the code")
+        summary.append(f"right code opened /{first['path']} ({len(ids)} premium headings added to the TOC); the header names {tier_name} and …{label}")
 
         # 4. Another chapter readable by T opens with no prompt.
         session.open(second)

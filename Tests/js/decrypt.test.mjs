@@ -228,7 +228,8 @@ test("the site data is one static module, and sealed pages carry only their own 
     assert.ok(page.tier, `${page.file}: no data-tier on #tollgate-unlock`);
     assert.ok(tierIds.has(page.tier), `${page.file}: data-tier="${page.tier}" is not a tier of the site`);
     assert.ok(page.payload.wraps.some((w) => w.tier === page.tier), `${page.file}: no wrap for its own tier ${page.tier}`);
-    const src = page.html.match(/<script type="module" src="([^"]*)"><\/script>/);
+    // The chapter's module (tollgate-member.js, on every page, is in the head).
+    const src = page.html.match(/<script type="module" src="([^"]*\/tollgate\.js)"><\/script>/);
     assert.ok(src, `${page.file}: no module script`);
     const module = new URL(src[1], page.url);
     assert.ok(module.pathname.endsWith("/assets/tollgate.js"), `${page.file}: the module is ${src[1]}`);
@@ -570,7 +571,8 @@ test("a chapter sealed here with node:crypto opens, from its code and from its r
   const unlocked = await unlockWithCode(sealed.code.toLowerCase(), { payload: sealed.payload, siteData, tier: "member", store });
   assert.deepEqual([unlocked.tier, unlocked.epoch, unlocked.kid], ["member", 3, sealed.kid]);
   const [record] = await store.all();
-  assert.deepEqual(Object.keys(record).sort(), ["epoch", "key", "kid", "site", "source", "tier"]);
+  assert.deepEqual(Object.keys(record).sort(), ["epoch", "key", "kid", "label", "site", "source", "tier"]);
+  assert.match(record.label, /^[0-9a-f]{4}$/, "the label is the end of the code's public id");
   const args = { payload: sealed.payload, site: siteData.site, path: "course/chapter/" };
   assert.equal(await openChapter({ ...args, keys: new Map([[sealed.kid, unlocked.key]]) }), html);
   const imported = await importTierKey(new Uint8Array(sealed.tierKey));

@@ -7,7 +7,7 @@ struct ContentLoader {
     let includeDrafts: Bool
 
     /// Top-level names the site itself uses; a course may not take them.
-    static let reservedSlugs: Set<String> = ["assets", "tags", "404", "feed.xml", "sitemap.xml", "robots.txt"]
+    static let reservedSlugs: Set<String> = ["assets", "tags", "404", "feed.xml", "sitemap.xml", "robots.txt", HelpPage.slug]
 
     /// - Throws: ``DiagnosticList`` with every problem in `content/`.
     func load() throws -> SiteContent {

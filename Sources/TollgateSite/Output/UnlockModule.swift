@@ -16,7 +16,7 @@ enum UnlockModule {
             "{\"id\":\(json(tier.id)),\"name\":\(json(tier.name)),\"checkout_url\":\(tier.checkoutURL.map(json) ?? "null"),"
                 + "\"includes\":[\(tier.includes.map(json).joined(separator: ","))]}"
         }
-        let unlockStrings = strings.values.filter { $0.key.hasPrefix("unlock_") }.sorted { $0.key < $1.key }
+        let unlockStrings = strings.values.filter { $0.key.hasPrefix("unlock_") || $0.key.hasPrefix("member_") }.sorted { $0.key < $1.key }
             .map { "\(json($0.key)):\(json($0.value))" }
         return "export default {\"v\":\(SealedChapter.version),\"site\":\(json(config.siteID)),\"epoch\":\(config.epoch),"
             + "\"lang\":\(json(config.language)),\"license_server\":\(config.licenseServer.map(json) ?? "null"),"

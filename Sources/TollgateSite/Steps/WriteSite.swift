@@ -36,6 +36,7 @@ extension BuildStep {
         try staging.write(feeds.atom(), to: "feed.xml")
         try staging.write(feeds.robots(), to: "robots.txt")
         files += 3
+        files += try MemberFiles.write(context, into: staging)  // last: its build id covers every other file
         context.files += files
         return "\(Format.count(files, "file")) besides pages"
     }

@@ -22,6 +22,8 @@ struct PageContexts: Sendable {
     private let courseCards: [SendableDictionary]
     private let chapterRefs: [SendableDictionary]
     private let origin: String
+    /// Premium tiers that sell one course on its own: tier id → the course's index.
+    private let soloCourses: [String: Int]
 
     struct TagIndexEntry: Sendable {
         var name: String
@@ -44,7 +46,7 @@ struct PageContexts: Sendable {
             "title": config.title, "description": config.description, "language": config.language,
             "base_url": config.baseURL, "home": base + "/", "assets": base + "/assets",
             "feed": base + "/feed.xml", "tags_url": base + "/tags/", "author": config.author,
-            "copyright": config.copyright,
+            "copyright": config.copyright, "help_url": base + "/" + HelpPage.slug + "/",
         ]
         var site: [String: Any] = siteText
         site["has_copyright"] = !config.copyright.isEmpty
@@ -66,6 +68,7 @@ struct PageContexts: Sendable {
             for name in chapter.tags where !Slug.make(name).isEmpty { tagsBySlug[tag(name)]!.chapters.append(index) }
         }
         tags = tagsBySlug.values.sorted { $0.slug < $1.slug }
+        soloCourses = Self.soloCourses(in: content)
         let tagURLs = Dictionary(uniqueKeysWithValues: tags.map { ($0.slug, $0.url) })
         func tagRefs(_ names: [String]) -> [[String: Any]] {
             var seen: Set<String> = []
@@ -115,6 +118,19 @@ struct PageContexts: Sendable {
 
     func courseCard(_ index: Int) -> [String: Any] { courseCards[index].value }
 
+    /// Premium tiers that one course alone uses (its own tier, set on the course, and no
+    /// chapter of another course has it): such a tier sells that course on its own.
+    static func soloCourses(in content: SiteContent) -> [String: Int] {
+        var courses: [String: Set<Int>] = [:]
+        for (index, course) in content.courses.enumerated() where !course.tier.isFree { courses[course.tier.id, default: []].insert(index) }
+        for chapter in content.chapters where !chapter.tier.isFree { courses[chapter.tier.id, default: []].insert(chapter.courseIndex) }
+        var solo: [String: Int] = [:]
+        for (index, course) in content.courses.enumerated() where !course.tier.isFree && courses[course.tier.id] == [index] {
+            solo[course.tier.id] = index
+        }
+        return solo
+    }
+
     func chapterRef(_ index: Int?) -> Any {
         guard let index else { return false }
         return chapterRefs[index].value
@@ -154,7 +170,7 @@ struct PageContexts: Sendable {
             "title": title, "description": description, "url": url, "permalink": origin + url,
             "og_type": kind == "chapter" ? "article" : "website", "kind": kind,
         ]
-        for candidate in ["catalog", "course", "chapter", "tag", "tags", "404"] { page["is_\(candidate)"] = candidate == kind }
+        for candidate in ["catalog", "course", "chapter", "tag", "tags", "404", HelpPage.kind] { page["is_\(candidate)"] = candidate == kind }
         context["page"] = TemplateText.wrapping(page)
         return context
     }
@@ -208,9 +224,12 @@ struct PageContexts: Sendable {
             sealed = TemplateText.wrapping(["payload": payload ?? sealedChapter.json, "script": config.basePath + "/assets/" + UnlockModule.script])
         }
         if published.isLocked {
+            let soldAlone = soloCourses[chapter.tier.id] == chapter.courseIndex && chapter.tier.checkoutURL != nil
             let buyTiers = ([chapter.tier] + config.tiers.readers(of: chapter.tier).filter { $0.id != chapter.tier.id })
-                .filter { $0.checkoutURL != nil }.map(Self.tierRef)
-            locked = TemplateText.wrapping(["tier": Self.tierRef(chapter.tier), "buy_tiers": buyTiers, "has_buy_tiers": !buyTiers.isEmpty] as [String: Any])
+                .filter { $0.checkoutURL != nil }
+                .map { tier in Self.tierRef(tier).merging(["is_this_course": soldAlone && tier.id == chapter.tier.id]) { $1 } }
+            locked = TemplateText.wrapping(
+                ["tier": Self.tierRef(chapter.tier), "buy_tiers": buyTiers, "has_buy_tiers": !buyTiers.isEmpty, "sold_alone": soldAlone] as [String: Any])
         }
         var crumbs = [home, (course.title, course.urlPath)]
         if let part = chapter.partTitle { crumbs.append((part, course.urlPath + "#" + (course.sections.first { $0.chapterIndices.contains(index) }?.part?.slug).map { Slug.encode(Part.anchor($0)) }!)) }

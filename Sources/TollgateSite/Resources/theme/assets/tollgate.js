@@ -717,7 +717,7 @@ export function accessCodeSource({ siteData }) {
         throw new TollgateError("unknown_code", "no code of this site has this id");
       }
       const key = await keyFromCode(code.secret, current, siteData.site);
-      return [{ kid: current.kid, tier: current.tier, epoch: current.epoch, site: siteData.site, source: "code", key }];
+      return [{ kid: current.kid, tier: current.tier, epoch: current.epoch, site: siteData.site, source: "code", label: id.slice(-4), key }];
     },
     refresh: async () => [],
     signOut: async () => {},
@@ -1109,6 +1109,28 @@ function forgiving(store) {
   return safe;
 }
 
+// ------------------------------------------------------------- offline copies
+
+/**
+ * Forgets every course kept for offline reading (sw.js, tollgate-member.js): its caches and
+ * the service worker. Signing out calls it, so no locked content stays behind.
+ * @param {Window} win
+ */
+export async function forgetOfflineCopies(win = globalThis) {
+  try {
+    if (win.caches) {
+      for (const name of await win.caches.keys()) {
+        if (name.startsWith("tollgate-offline-")) await win.caches.delete(name);
+      }
+    }
+    if (win.navigator && win.navigator.serviceWorker) {
+      for (const registration of await win.navigator.serviceWorker.getRegistrations()) await registration.unregister();
+    }
+  } catch (error) {
+    console.error("tollgate: could not remove the offline copies:", error);
+  }
+}
+
 // ------------------------------------------------------------------ the page
 
 const DEFAULT_STRINGS = {
@@ -1410,6 +1432,7 @@ class ChapterPage {
   show({ html, record, records }, { focus }) {
     const premium = insertPremium(html, { doc: this.doc, tocTitle: this.text("unlock_toc_title") });
     this.showUnlockedBar(premium, record, records);
+    this.doc.dispatchEvent(new CustomEvent("tollgate:unlocked", { detail: { tier: record.tier, source: record.source } }));
     this.reveal(premium, focus);
     const keys = new Map(records.map((r) => [r.kid, r.key]));
     openAssets(premium, {
@@ -1477,6 +1500,7 @@ class ChapterPage {
     try {
       await Promise.all(this.sources.map((source) => source.signOut()));
       await this.store.clear();
+      await forgetOfflineCopies(this.win);
     } finally {
       this.win.location.reload();
     }
