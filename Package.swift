@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "CHighlight",
             dependencies: ["CKSyntaxHighlighting"],
-            linkerSettings: [.linkedLibrary("KF5SyntaxHighlighting"), .linkedLibrary("Qt5Core")]
+            linkerSettings: [.linkedLibrary("KF5SyntaxHighlighting")]
         ),
         .target(name: "TollgateHighlight", dependencies: ["CHighlight", "TollgateCrypto"]),
         .target(name: "TollgateMarkdown", dependencies: ["CCmarkGFM"]),
@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(name: "tollgate-server", dependencies: ["TollgateServer"]),
         .target(name: "TollgateTestSupport", dependencies: ["TollgateSite", "TollgateCrypto"], path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateMarkdownTests", dependencies: ["TollgateMarkdown"]),
-        .testTarget(name: "TollgateHighlightTests", dependencies: ["TollgateHighlight", "TollgateTestSupport"], resources: [.copy("Golden")]),
+        .testTarget(name: "TollgateHighlightTests", dependencies: ["TollgateHighlight"], exclude: ["Golden"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "TollgateSiteTests",
