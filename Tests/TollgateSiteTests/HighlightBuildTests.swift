@@ -58,12 +58,11 @@ struct HighlightBuildTests {
         #expect(try Self.rendered(site.root) == cold)
     }
 
-    @Test("two builds, one with a cold cache and one with a warm cache, write identical sites (premium withheld)")
+    @Test("two builds, one with a cold cache and one with a warm cache, write identical sites, sealed pages included")
     func identicalSites() throws {
         let site = try FixtureSite.exampleSite()
         defer { site.remove() }
         var options = BuildOptions.fixture(source: site.root, output: site.outputFolder("cold"))
-        options.premium = .withhold
         _ = try Pipeline.build(options)
         options.output = site.outputFolder("warm")
         _ = try Pipeline.build(options)
