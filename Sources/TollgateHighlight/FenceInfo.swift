@@ -55,6 +55,9 @@ public struct FenceInfo: Sendable, Hashable {
         return (String(word[..<brace]), String(word[brace...]))
     }
 
+    /// No block is this long: a bigger number is a typo, not a line to allocate room for.
+    static let maximumLine = 1_000_000
+
     /// The lines of `{3,5-7}`.
     private static func lines(_ text: String) throws(FenceInfoError) -> Set<Int> {
         let fix = "write the lines to highlight like {3,5-7}"
@@ -65,7 +68,7 @@ public struct FenceInfo: Sendable, Hashable {
         for part in text.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false) {
             let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingSpaces) }
             guard (1...2).contains(bounds.count), let first = bounds.first ?? nil, let last = bounds.last ?? nil,
-                first >= 1, first <= last, last - first < 100_000
+                first >= 1, first <= last, last <= maximumLine
             else {
                 throw FenceInfoError("'\(part)' in '\(text)' is not a line or a range of lines; \(fix)")
             }

@@ -61,3 +61,12 @@ struct FenceInfoTests {
         #expect(CodeHighlighter().render(CodeBlock(code: "a\n", info: try .parse("text"))).languageKnown)
     }
 }
+
+extension FenceInfoTests {
+    @Test("a line number past any block's length is refused, not allocated")
+    func hugeRange() {
+        #expect(throws: FenceInfoError("'1-99999999' in '{1-99999999}' is not a line or a range of lines; write the lines to highlight like {3,5-7}")) {
+            try FenceInfo.parse("swift {1-99999999}")
+        }
+    }
+}
