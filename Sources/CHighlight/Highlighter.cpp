@@ -1,5 +1,8 @@
 // Tollgate's only use of KSyntaxHighlighting: the C interface of include/CHighlight.h.
 // No Qt type crosses it; Swift calls it from Sources/TollgateHighlight/CLibraries.swift.
+// No QCoreApplication is needed: a Repository reads the definitions compiled into the
+// library and those under QStandardPaths, neither of which needs one (checked with 5.103,
+// from many threads at once, each with its own tg_highlighter).
 
 #include "CHighlight.h"
 
