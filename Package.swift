@@ -40,6 +40,17 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        .systemLibrary(
+            name: "CKSyntaxHighlighting",
+            pkgConfig: "Qt5Gui",
+            providers: [.apt(["libkf5syntaxhighlighting-dev", "qtbase5-dev"]), .brew(["qt@5"])]
+        ),
+        .target(
+            name: "CHighlight",
+            dependencies: ["CKSyntaxHighlighting"],
+            linkerSettings: [.linkedLibrary("KF5SyntaxHighlighting")]
+        ),
+        .target(name: "TollgateHighlight", dependencies: ["CHighlight", "TollgateCrypto"]),
         .target(name: "TollgateMarkdown", dependencies: ["CCmarkGFM"]),
         .target(name: "TollgateYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "TollgateCrypto", dependencies: ["CSodium", "CZlib"]),
@@ -48,6 +59,7 @@ let package = Package(
             name: "TollgateSite",
             dependencies: [
                 "TollgateMarkdown",
+                "TollgateHighlight",
                 "TollgateCrypto",
                 "TollgateYAML",
                 "TollgateSiteFacts",
@@ -87,6 +99,7 @@ let package = Package(
         .executableTarget(name: "tollgate-server", dependencies: ["TollgateServer"]),
         .target(name: "TollgateTestSupport", dependencies: ["TollgateSite", "TollgateCrypto"], path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateMarkdownTests", dependencies: ["TollgateMarkdown"]),
+        .testTarget(name: "TollgateHighlightTests", dependencies: ["TollgateHighlight"], exclude: ["Golden"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "TollgateSiteTests",
@@ -109,5 +122,6 @@ let package = Package(
             ]
         ),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

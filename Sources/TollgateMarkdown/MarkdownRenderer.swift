@@ -73,13 +73,17 @@ public struct MarkdownRenderer: Sendable {
     ///     `markdown` cites them: a footnote nobody cites is not rendered. Link problems on
     ///     their lines are not reported: they belong to the file where they are written.
     ///   - resolveLink: called once for every link and image destination, in document order.
-    /// - Returns: the HTML, the headings with their ids, and the problems `resolveLink` reported.
+    ///   - renderCode: called once for every code block of `markdown`, in document order; nil
+    ///     renders code blocks as cmark-gfm does.
+    /// - Returns: the HTML, the headings with their ids, and the problems `resolveLink` and
+    ///   `renderCode` reported.
     public func render(
         markdown: String,
         firstLine: Int = 1,
         reservedIDs: Set<String> = [],
         definitions: String = "",
-        resolveLink: (LinkReference) -> LinkResolution = { _ in .keep }
+        resolveLink: (LinkReference) -> LinkResolution = { _ in .keep },
+        renderCode: ((CodeBlockSource) -> CodeBlockRendering)? = nil
     ) -> RenderedMarkdown {
         let empty = RenderedMarkdown(html: "", headings: [], problems: [])
         var source = markdown
@@ -94,7 +98,8 @@ public struct MarkdownRenderer: Sendable {
         guard let document = Self.parse(source, with: parser) else { return empty }
         defer { cmark_node_free(document) }
         var ids = HeadingIDs(reserved: reservedIDs)
-        var (headings, problems) = Self.process(document, firstLine: firstLine, ids: &ids, resolveLink: resolveLink)
+        var (headings, problems) = Self.process(
+            document, firstLine: firstLine, ids: &ids, resolveLink: resolveLink, renderCode: renderCode)
         problems.removeAll { $0.line - firstLine + 1 > ownLines }
         guard let rendered = cmark_render_html(document, flags, cmark_parser_get_syntax_extensions(parser)) else {
             return RenderedMarkdown(html: "", headings: headings, problems: problems)
@@ -153,11 +158,14 @@ public struct MarkdownRenderer: Sendable {
         return parser
     }
 
-    /// Resolves the links of `root` and gives its headings ids and anchors.
+    /// Resolves the links of `root`, gives its headings ids and anchors, and hands its code
+    /// blocks to `renderCode`.
     private static func process(
-        _ root: OpaquePointer, firstLine: Int, ids: inout HeadingIDs, resolveLink: (LinkReference) -> LinkResolution
+        _ root: OpaquePointer, firstLine: Int, ids: inout HeadingIDs, resolveLink: (LinkReference) -> LinkResolution,
+        renderCode: ((CodeBlockSource) -> CodeBlockRendering)?
     ) -> ([Heading], [MarkdownProblem]) {
         var headingNodes: [OpaquePointer] = []
+        var codeNodes: [OpaquePointer] = []
         var problems: [MarkdownProblem] = []
         let iterator = cmark_iter_new(root)
         defer { cmark_iter_free(iterator) }
@@ -166,6 +174,8 @@ public struct MarkdownRenderer: Sendable {
             switch cmark_node_get_type(node) {
             case CMARK_NODE_HEADING:
                 headingNodes.append(node)
+            case CMARK_NODE_CODE_BLOCK where renderCode != nil:
+                codeNodes.append(node)
             case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
                 let destination = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
                 let reference = LinkReference(
@@ -193,7 +203,32 @@ public struct MarkdownRenderer: Sendable {
             headings.append(Heading(level: level, id: id, text: text))
             replaceHeading(node, level: level, id: id)
         }
+        if let renderCode {
+            for node in codeNodes {
+                let block = CodeBlockSource(
+                    info: cmark_node_get_fence_info(node).map { String(cString: $0) } ?? "",
+                    code: cmark_node_get_literal(node).map { String(cString: $0) } ?? "",
+                    line: line(of: node) + firstLine - 1)
+                switch renderCode(block) {
+                case .keep:
+                    break
+                case .html(let html):
+                    replace(node, byHTML: html)
+                case .problem(let message):
+                    problems.append(MarkdownProblem(line: block.line, message: message))
+                }
+            }
+        }
         return (headings, problems)
+    }
+
+    /// Replaces `node` by a custom block that renders as `html`.
+    private static func replace(_ node: OpaquePointer, byHTML html: String) {
+        guard let block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK) else { return }
+        cmark_node_set_on_enter(block, html)
+        cmark_node_set_on_exit(block, "")
+        cmark_node_replace(node, block)
+        cmark_node_free(node)
     }
 
     /// Replaces a heading node by a custom block that renders `<hN id>` with an anchor link,

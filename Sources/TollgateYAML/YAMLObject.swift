@@ -123,6 +123,13 @@ package final class YAMLObject {
         }
     }
 
+    /// Whether the value of `key` is a nested mapping (for a key that takes either a switch
+    /// or a mapping, such as `highlight` of site.yml).
+    package func hasMapping(_ key: String) -> Bool {
+        if case .mapping? = value(key) { return true }
+        return false
+    }
+
     /// A nested mapping, read with the same strictness.
     package func object(_ key: String, what nestedWhat: String) -> YAMLObject? {
         guard let node = value(key) else { return nil }

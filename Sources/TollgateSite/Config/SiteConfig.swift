@@ -21,6 +21,8 @@ public struct SiteConfig: Sendable {
     public var licenseServer: String?
     /// How Markdown is rendered.
     public var markdownOptions: MarkdownOptions
+    /// How fenced code is highlighted (`highlight`).
+    public var highlight = HighlightSettings()
     /// How many entries `feed.xml` lists.
     public var feedLimit: Int
     /// The premium tiers.
@@ -63,7 +65,7 @@ public struct SiteConfig: Sendable {
 
     static let keys = [
         "title", "description", "base_url", "language", "author", "copyright", "license_server",
-        "markdown", "feed_limit", "tiers", "keys", "premium", "strings",
+        "markdown", "feed_limit", "tiers", "keys", "premium", "strings", "highlight",
     ]
     static let markdownKeys = ["raw_html", "smart_punctuation"]
     static let premiumKeys = ["access_codes", "public_headings"]
@@ -86,7 +88,7 @@ public struct SiteConfig: Sendable {
         let facts = SiteFacts.read(from: yaml)
         let (accessCodes, publicHeadings) = readPremium(yaml)
         let strings = readStrings(yaml, allowed: stringKeys)
-        let config = SiteConfig(
+        var config = SiteConfig(
             title: title,
             description: yaml.string("description") ?? "",
             baseURL: baseURL,
@@ -103,6 +105,7 @@ public struct SiteConfig: Sendable {
             publicPremiumHeadings: publicHeadings,
             strings: strings
         )
+        config.highlight = HighlightSettings.read(from: yaml)
         let problems = yaml.allProblems
         if !problems.isEmpty { throw DiagnosticList(items: problems) }
         return config

@@ -14,42 +14,52 @@ struct RenderedChapter: Sendable {
 }
 
 extension BuildStep {
-    /// Step 4: Markdown to HTML on every core, rewriting links and reporting broken ones.
+    /// Step 4: Markdown to HTML on every core, rewriting links, highlighting code and
+    /// reporting broken links and code fences.
     static let renderMarkdown = BuildStep(name: "render Markdown") { context in
         let renderer = MarkdownRenderer(options: context.config.markdownOptions)
         let links = LinkResolver(content: context.content, basePath: context.config.basePath)
+        let highlighter = CodeBlockRenderer.highlighter(for: context.config, source: context.options.source)
         let work = zip(context.content.chapters, context.sources).map { ($0.source, $1) }
-        let results: [(RenderedChapter, [Diagnostic])] = parallelMap(work) { source, split in
-            let visible = renderer.render(markdown: split.publicMarkdown, firstLine: split.publicLine, definitions: split.premiumDefinitions) {
-                links.resolve($0, from: source)
-            }
+        let results: [(RenderedChapter, [Diagnostic], Set<String>)] = parallelMap(work) { source, split in
+            let code = highlighter.map(CodeBlockRenderer.init(highlighter:))
+            let visible = renderer.render(
+                markdown: split.publicMarkdown, firstLine: split.publicLine, definitions: split.premiumDefinitions,
+                resolveLink: { links.resolve($0, from: source) }, renderCode: code.map { code in { code.render($0) } })
             var problems = visible.problems
             var premiumHTML: String?
             var premiumHeadings: [Heading] = []
             if let premium = split.premiumMarkdown {
                 let rendered = renderer.render(
                     markdown: premium, firstLine: split.premiumLine, reservedIDs: Set(visible.headings.map(\.id)),
-                    definitions: split.publicDefinitions
-                ) { links.resolve($0, from: source) }
+                    definitions: split.publicDefinitions,
+                    resolveLink: { links.resolve($0, from: source) }, renderCode: code.map { code in { code.render($0) } })
                 problems += rendered.problems
                 premiumHTML = rendered.html
                 premiumHeadings = rendered.headings
             }
             let chapter = RenderedChapter(
                 publicHTML: visible.html, headings: visible.headings, premiumHTML: premiumHTML, premiumHeadings: premiumHeadings)
-            return (chapter, problems.map { Diagnostic(file: source, line: $0.line, $0.message) })
+            return (chapter, problems.map { Diagnostic(file: source, line: $0.line, $0.message) }, code?.unknownLanguages ?? [])
         }
         var bag = DiagnosticBag()
+        var unknown: [String: Set<String>] = [:]
         context.rendered = results.map(\.0)
         bag.add(contentsOf: results.flatMap(\.1))
+        for ((source, _), result) in zip(work, results) {
+            for language in result.2 { unknown[language, default: []].insert(source) }
+        }
         context.courseBodies = context.content.courses.map { course in
-            let rendered = renderer.render(markdown: course.body, firstLine: course.bodyLine) {
-                links.resolve($0, from: course.source)
-            }
+            let code = highlighter.map(CodeBlockRenderer.init(highlighter:))
+            let rendered = renderer.render(
+                markdown: course.body, firstLine: course.bodyLine,
+                resolveLink: { links.resolve($0, from: course.source) }, renderCode: code.map { code in { code.render($0) } })
             bag.add(contentsOf: rendered.problems.map { Diagnostic(file: course.source, line: $0.line, $0.message) })
+            for language in code?.unknownLanguages ?? [] { unknown[language, default: []].insert(course.source) }
             return rendered.html
         }
         if !bag.isEmpty { throw DiagnosticList(items: bag.items) }
+        if let highlighter { context.notices += CodeBlockRenderer.notices(unknown: unknown, highlighter: highlighter) }
         return Format.count(context.rendered.count, "chapter")
     }
 }

@@ -22,6 +22,8 @@
  * the browser part at the end runs only on a page that carries #tollgate-sealed.
  */
 
+import { addCopyButtons } from "./tollgate-code.js";
+
 // ------------------------------------------------------------------- errors
 
 /**
@@ -1377,6 +1379,7 @@ export function insertPremium(html, { doc = document, tocTitle = DEFAULT_STRINGS
   const article = premium.closest("article");
   if (locked) locked.remove();
   extendTableOfContents(doc, premium, article, tocTitle);
+  addCopyButtons(premium, { doc });
   return premium;
 }
 
