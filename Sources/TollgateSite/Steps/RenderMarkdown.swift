@@ -18,8 +18,19 @@ extension BuildStep {
     static let renderMarkdown = BuildStep(name: "render Markdown") { context in
         let renderer = MarkdownRenderer(options: context.config.markdownOptions)
         let links = LinkResolver(content: context.content, basePath: context.config.basePath)
-        let work = zip(context.content.chapters, context.sources).map { ($0.source, $1) }
-        let results: [(RenderedChapter, [Diagnostic])] = parallelMap(work) { source, split in
+        let work = zip(context.content.chapters, context.sources).map { ($0, $1) }
+        let results: [(RenderedChapter, [Diagnostic])] = parallelMap(work) { chapter, split in
+            let source = chapter.source
+            // One parse for both parts when the body can be cut by lines.
+            if let cut = split.bodyCut,
+                let (teaser, premium) = renderer.render(markdown: chapter.body, firstLine: split.publicLine, cut: cut, resolveLink: {
+                    links.resolve($0, from: source)
+                })
+            {
+                let rendered = RenderedChapter(
+                    publicHTML: teaser.html, headings: teaser.headings, premiumHTML: premium.html, premiumHeadings: premium.headings)
+                return (rendered, (teaser.problems + premium.problems).map { Diagnostic(file: source, line: $0.line, $0.message) })
+            }
             let visible = renderer.render(markdown: split.publicMarkdown, firstLine: split.publicLine, definitions: split.premiumDefinitions) {
                 links.resolve($0, from: source)
             }

@@ -17,6 +17,9 @@ struct ChapterSource: Sendable {
     var premiumDefinitions = ""
     /// Those written in the teaser, for the premium part.
     var publicDefinitions = ""
+    /// For a locked chapter without definitions: the same two parts as a cut of the whole
+    /// body, which renders them with one parse.
+    var bodyCut: MarkdownCut?
 
     /// A chapter published whole.
     init(whole markdown: String, line: Int) {

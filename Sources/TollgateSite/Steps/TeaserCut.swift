@@ -41,8 +41,10 @@ struct TeaserCut: Sendable {
         // Blocks a reader sees where they are written (footnotes go to the end of the page).
         var content = blocks.filter { $0.kind != .footnoteDefinition }
         var title = 0  // the size of a dropped title
+        var titleLine: Int?
         if let first = content.first, case .heading = first.kind, Self.repeatsTitle(first.text, chapter.title) {
             title = Self.size(of: content[...0], in: lines)
+            titleLine = first.startLine
             blank(first)
             content.removeFirst()
         }
@@ -104,6 +106,11 @@ struct TeaserCut: Sendable {
         if UTF8Search.firstOffset(of: "]:", in: body) != nil {
             cut.publicDefinitions = Self.definitions(in: 1..<teaserEnd, blocks: blocks, lines: lines, renderer: renderer)
             cut.premiumDefinitions = Self.definitions(in: premiumStart..<(lines.count + 1), blocks: blocks, lines: lines, renderer: renderer)
+        } else if UTF8Search.firstOffset(of: "\u{FEFF}", in: body) == nil {
+            // Without definitions, neither part depends on the other: the body can be parsed
+            // once and cut between the same blocks. (cmark-gfm drops a byte order mark that
+            // starts a document, so a premium part on its own could start differently.)
+            cut.bodyCut = MarkdownCut(teaserEnd: teaserEnd, premiumStart: premiumStart, droppedLine: titleLine)
         }
         source = cut
         self.notice = notice
