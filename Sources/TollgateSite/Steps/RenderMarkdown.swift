@@ -37,7 +37,7 @@ extension BuildStep {
             var problems = visible.problems
             var premiumHTML: String?
             var premiumHeadings: [Heading] = []
-            if let premium = split.premiumMarkdown {
+            if let premium = split.premiumMarkdown(body: chapter.body) {
                 let rendered = renderer.render(
                     markdown: premium, firstLine: split.premiumLine, reservedIDs: Set(visible.headings.map(\.id)),
                     definitions: split.publicDefinitions
@@ -51,6 +51,8 @@ extension BuildStep {
             return (chapter, problems.map { Diagnostic(file: source, line: $0.line, $0.message) })
         }
         var bag = DiagnosticBag()
+        // The parts are rendered: their text (a copy of most of every body) is let go.
+        context.sources = []
         context.rendered = results.map(\.0)
         bag.add(contentsOf: results.flatMap(\.1))
         context.courseBodies = context.content.courses.map { course in
