@@ -1,29 +1,36 @@
 #!/usr/bin/env bash
-# bench/build.sh — build benchmark of Tollgate against Hugo, with a cmark-gfm floor.
+# bench/build.sh — build benchmark of Tollgate against Hugo on equal work, with a cmark-gfm floor.
 #
 # What it measures, for each corpus size (default 1,000 and 10,000 chapters):
 #   * the synthetic course corpus of ../shared/bench/gen_corpus.py (override with
 #     GEN_CORPUS), with a site.yml declaring its tiers basic < pro < team and the Hugo
 #     config of --hugo-site, so both generators build the very same Markdown;
-#   * `tollgate build CORPUS --output DIR --quiet` with a release build of the
-#     `tollgate` product (built into .build-bench/, never .build/), and
-#     `hugo -s CORPUS -d DIR --quiet` with Debian's hugo, run in alternation
-#     (tollgate, hugo, tollgate, hugo, ...) in one session, RUNS times each;
+#   * four variants, run in alternation in one session, RUNS times each:
+#       tollgate-plain  `tollgate build` of a site.yml with `highlight: false`
+#       tollgate-hl     `tollgate build` with highlighting on (the default), cold cache
+#       hugo-plain      `hugo` with markup.highlight.codeFences = false
+#       hugo-hl         `hugo` with the corpus's config (codeFences = true)
+#     A probe build first finds out whether the tollgate binary highlights; when it does
+#     not (or rejects the key), tollgate-hl is skipped and the output says so;
+#   * tollgate is a release build of the `tollgate` product (into .build-bench/, never
+#     .build/); premium chapters are sealed with a throwaway key;
 #   * every build writes into a brand-new output folder under BENCH_DIR: creating
 #     files right after an `rm -rf` is several times slower on these machines, so
 #     nothing is deleted until the very end;
 #   * wall time (s) and peak RSS (KiB) from GNU time, `/usr/bin/time -f '%e %M'`;
-#     the table shows medians and the ratio Tollgate/Hugo;
+#     the table shows medians, and the two equal-work ratios Tollgate/Hugo
+#     (neither highlights; both highlight);
 #   * the floor: the cmark-gfm CLI rendering all chapter bodies (one file from
 #     gen_corpus.py --concat) with the GFM extensions Tollgate enables;
-#   * finally one untimed, non-quiet Tollgate build of the largest corpus, whose
-#     per-step progress lines show where the time goes.
-# Targets (10,000 chapters): Tollgate/Hugo wall-time ratio <= 0.5, peak RSS <= 250 MiB.
+#   * finally one untimed, non-quiet Tollgate build per variant of the largest corpus,
+#     whose per-step progress lines show where the time goes.
+# Targets (10,000 chapters, sealed, cold cache): not highlighted <= 0.8 x Hugo not
+# highlighted, highlighted <= 0.4 x Hugo highlighted, peak RSS <= 250 MB.
 # PASS/FAIL is informational: the exit status is 0 unless a tool crashed or failed.
 #
 # Usage: bench/build.sh [--sizes "1000 10000"]
 # Environment:
-#   RUNS=N           runs per tool and size (default 5 for sizes <= 1000, else 3)
+#   RUNS=N           runs per variant and size (default 5 for sizes <= 1000, else 3)
 #   BENCH_DIR=DIR    work folder: corpora and outputs (default /tmp/tollgate-bench)
 #   GEN_CORPUS=FILE  corpus generator (default <repo>/../shared/bench/gen_corpus.py)
 #   TOLLGATE_BIN=F   use this tollgate binary instead of building a release one
@@ -40,8 +47,10 @@ BENCH_DIR=${BENCH_DIR:-/tmp/tollgate-bench}
 GEN_CORPUS=${GEN_CORPUS:-$ROOT/../shared/bench/gen_corpus.py}
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-900}
 TIME=/usr/bin/time
-TARGET_RATIO=0.5
-TARGET_RSS_MIB=250
+TARGET_PLAIN_RATIO=0.8
+TARGET_HL_RATIO=0.4
+# 250 MB (10^6 bytes) in MiB
+TARGET_RSS_MIB=238.4
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 die() { echo "build.sh: $*" >&2; exit 1; }
@@ -152,7 +161,8 @@ median() {
 # ratio a/b with 2 decimals
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-# Generates (or reuses, when identical) the corpus of $1 chapters.
+# Generates (or reuses, when identical) the corpus of $1 chapters, with the two site
+# folders and the two Hugo configurations of the variants.
 prepare_corpus() {
     local n=$1 dir=$BENCH_DIR/corpus-$1 concat=$BENCH_DIR/corpus-$1.md
     local stamp
@@ -171,6 +181,50 @@ prepare_corpus() {
     # holds Hugo's *.html templates only, which Tollgate must not pick up.
     if [ -n "$(find "$dir/layouts" \( -name '*.mustache' -o -path "$dir/layouts/assets" \) -print -quit 2>/dev/null)" ]; then
         die "corpus $dir/layouts has files Tollgate would read as theme overrides"
+    fi
+    grep -q '^codeFences = true$' "$dir/hugo.toml" \
+        || die "$dir/hugo.toml does not set 'codeFences = true' under [markup.highlight]; the Hugo variants need it"
+    # Hugo without highlighting: the same configuration with code fences left as
+    # <pre><code class="language-…"> (Hugo 0.111: markup.highlight.codeFences = false).
+    sed 's/^codeFences = true$/codeFences = false/' "$dir/hugo.toml" > "$BENCH_DIR/hugo-plain-$n.toml"
+    # Tollgate without highlighting: a site folder of its own (site.yml with
+    # `highlight: false`, when the binary knows the key) whose content/ is the corpus's.
+    local plain=$BENCH_DIR/corpus-$n-plain
+    mkdir -p "$plain"
+    ln -sfn "$dir/content" "$plain/content"
+    if [ "$HL_KEY" -eq 1 ]; then
+        printf '%s\nhighlight: false\n' "$SITE_YML" > "$plain/site.yml"
+    else
+        printf '%s\n' "$SITE_YML" > "$plain/site.yml"
+    fi
+}
+
+# Which Tollgate variants this binary can run. A tiny probe site with one Swift code block
+# is built with `highlight: false`, and with the default: when the key is rejected, or both
+# builds give the same page, the binary does not highlight (its builds are the "without"
+# variant); when they differ, it highlights by default.
+probe_highlighting() {
+    local probe=$OUT_ROOT/probe
+    mkdir -p "$probe/on/content/course" "$probe/off"
+    printf '%s\n' "$SITE_YML" > "$probe/on/site.yml"
+    printf -- '---\ntitle: Probe\n---\n' > "$probe/on/content/course/_index.md"
+    printf -- '---\ntitle: One\ntier: free\n---\n\nCode:\n\n```swift\nlet answer = 42 // the answer\n```\n' \
+        > "$probe/on/content/course/one.md"
+    ln -sfn "$probe/on/content" "$probe/off/content"
+    printf '%s\nhighlight: false\n' "$SITE_YML" > "$probe/off/site.yml"
+    if ! "$TOLLGATE" build "$probe/on" --output "$probe/out-on" --quiet > "$probe/on.log" 2>&1; then
+        cat "$probe/on.log" >&2
+        die "the probe build (default site.yml) failed"
+    fi
+    if ! "$TOLLGATE" build "$probe/off" --output "$probe/out-off" --quiet > "$probe/off.log" 2>&1; then
+        HL_KEY=0 HL_SUPPORT=0
+        echo "tollgate:  rejects 'highlight: false' in site.yml ($(grep -m1 -i highlight "$probe/off.log" | cut -c1-120)): no highlighting"
+    elif diff -rq "$probe/out-on" "$probe/out-off" > /dev/null; then
+        HL_KEY=1 HL_SUPPORT=0
+        echo "tollgate:  accepts 'highlight: false' but builds the same page with and without it: no highlighting"
+    else
+        HL_KEY=1 HL_SUPPORT=1
+        echo "tollgate:  highlights code blocks (on by default; 'highlight: false' turns it off)"
     fi
 }
 
@@ -192,8 +246,15 @@ run_timed() {
         return 1
     fi
     tail -n 1 "$tf" >> "$RESULTS/$tag"
-    printf '  %-15s %7.2f s %8.1f MiB\n' "$tag" "$(cut -d' ' -f1 < "$tf" | tail -n 1)" \
+    printf '  %-22s %7.2f s %8.1f MiB\n' "$tag" "$(cut -d' ' -f1 < "$tf" | tail -n 1)" \
         "$(awk '{ printf "%.1f", $2 / 1024 }' < <(tail -n 1 "$tf"))"
+}
+
+# A Tollgate build with a cold highlight cache (the cache lives in the site folder).
+run_tollgate() {
+    local tag=$1 site=$2 out=$3
+    rm -rf "$site/.tollgate/cache"
+    run_timed "$tag" "$out" "$TOLLGATE" build "$site" --output "$out" --quiet
 }
 
 RESULTS=$OUT_ROOT/results
@@ -207,6 +268,24 @@ for n in $SIZES; do [ "$n" -le "$largest" ] || largest=$n; done
 TOLLGATE_MASTER_KEY=${TOLLGATE_MASTER_KEY:-$(head -c 32 /dev/urandom | base64)}
 export TOLLGATE_MASTER_KEY
 
+probe_highlighting
+echo
+
+# What each variant does (printed with the results).
+VARIANTS="tollgate-plain hugo-plain hugo-hl"
+[ "$HL_SUPPORT" -eq 0 ] || VARIANTS="tollgate-plain tollgate-hl hugo-plain hugo-hl"
+describe() {
+    case $1 in
+        tollgate-plain)
+            if [ "$HL_KEY" -eq 1 ]; then echo "tollgate build, site.yml 'highlight: false' (code blocks as escaped text), premium sealed"
+            else echo "tollgate build, this binary does not highlight (code blocks as escaped text), premium sealed"; fi ;;
+        tollgate-hl) echo "tollgate build, highlighting on (default), cold highlight cache, premium sealed" ;;
+        hugo-plain) echo "hugo, markup.highlight.codeFences = false (code fences as <pre><code>)" ;;
+        hugo-hl) echo "hugo, markup.highlight.codeFences = true (Chroma highlighting, the corpus's hugo.toml)" ;;
+        cmark) echo "cmark-gfm CLI on all chapter bodies in one file (floor: no front matter, layouts or files)" ;;
+    esac
+}
+
 # ---------------------------------------------------------------- measurements
 for n in $SIZES; do
     corpus=$BENCH_DIR/corpus-$n
@@ -215,79 +294,103 @@ for n in $SIZES; do
     runs=${RUNS:-$([ "$n" -le 1000 ] && echo 5 || echo 3)}
     outs=$OUT_ROOT/$n
     mkdir -p "$outs"
-    echo "corpus $n: $runs runs each, alternating tollgate (sealed) / tollgate (premium withheld) / hugo / cmark-gfm"
+    echo "corpus $n: $runs runs each, alternating $VARIANTS cmark-gfm"
     for i in $(seq 1 "$runs"); do
         echo " run $i"
-        run_timed "tollgate-$n" "$outs/tollgate-$i" \
-            "$TOLLGATE" build "$corpus" --output "$outs/tollgate-$i" --quiet || break
-        run_timed "withhold-$n" "$outs/withhold-$i" \
-            "$TOLLGATE" build "$corpus" --output "$outs/withhold-$i" --quiet --withhold-premium || break
-        run_timed "hugo-$n" "$outs/hugo-$i" \
-            hugo -s "$corpus" -d "$outs/hugo-$i" --quiet || break
+        run_tollgate "tollgate-plain-$n" "$corpus-plain" "$outs/tollgate-plain-$i" || break
+        if [ "$HL_SUPPORT" -eq 1 ]; then
+            run_tollgate "tollgate-hl-$n" "$corpus" "$outs/tollgate-hl-$i" || break
+        fi
+        run_timed "hugo-plain-$n" "$outs/hugo-plain-$i" \
+            hugo -s "$corpus" --config "$BENCH_DIR/hugo-plain-$n.toml" -d "$outs/hugo-plain-$i" --quiet || break
+        run_timed "hugo-hl-$n" "$outs/hugo-hl-$i" \
+            hugo -s "$corpus" -d "$outs/hugo-hl-$i" --quiet || break
         run_timed "cmark-$n" "$outs/cmark-$i" \
             sh -c 'exec cmark-gfm -e table -e strikethrough -e autolink -e tagfilter -e tasklist "$1" > /dev/null' sh "$concat" || break
     done
     [ "$FAILED" -eq 0 ] || break
-    tg_pages=$(find "$outs/tollgate-1" -name '*.html' | wc -l)
-    hugo_pages=$(find "$outs/hugo-1" -name '*.html' | wc -l)
-    tg_s=$(cut -d' ' -f1 < "$RESULTS/tollgate-$n" | median)
-    tg_m=$(awk '{ print $2 / 1024 }' < "$RESULTS/tollgate-$n" | median)
-    hu_s=$(cut -d' ' -f1 < "$RESULTS/hugo-$n" | median)
-    hu_m=$(awk '{ print $2 / 1024 }' < "$RESULTS/hugo-$n" | median)
-    wh_s=$(cut -d' ' -f1 < "$RESULTS/withhold-$n" | median)
-    wh_m=$(awk '{ print $2 / 1024 }' < "$RESULTS/withhold-$n" | median)
+    # The Hugo variants must differ the way they claim to.
+    sample=$(find "$outs/hugo-hl-1" -name index.html -path '*/*/*/*/index.html' -print -quit)
+    if [ -n "$sample" ]; then
+        twin=$outs/hugo-plain-1${sample#"$outs/hugo-hl-1"}
+        grep -q 'class="highlight"' "$sample" || echo "!! Hugo (highlighted) wrote no highlighted block into $sample" >&2
+        ! grep -q 'class="highlight"' "$twin" || echo "!! Hugo (codeFences = false) still highlighted $twin" >&2
+    fi
+    tg_pages=$(find "$outs/tollgate-plain-1" -name '*.html' | wc -l)
+    hugo_pages=$(find "$outs/hugo-hl-1" -name '*.html' | wc -l)
     cm_s=$(cut -d' ' -f1 < "$RESULTS/cmark-$n" | median)
-    cm_m=$(awk '{ print $2 / 1024 }' < "$RESULTS/cmark-$n" | median)
-    {
-        printf '%s|%s|%s|%s|%s|%s|%s\n' "$n" "tollgate" "$tg_s" "$tg_m" "$(ratio "$tg_s" "$hu_s")" "$(ratio "$tg_s" "$cm_s")" "$tg_pages"
-        printf '%s|%s|%s|%s|%s|%s|%s\n' "$n" "withheld" "$wh_s" "$wh_m" "$(ratio "$wh_s" "$hu_s")" "$(ratio "$wh_s" "$cm_s")" "$tg_pages"
-        printf '%s|%s|%s|%s|%s|%s|%s\n' "$n" "hugo" "$hu_s" "$hu_m" "1.00" "$(ratio "$hu_s" "$cm_s")" "$hugo_pages"
-        printf '%s|%s|%s|%s|%s|%s|%s\n' "$n" "cmark-gfm" "$cm_s" "$cm_m" "$(ratio "$cm_s" "$hu_s")" "1.00" "-"
-    } >> "$TABLE"
+    for tag in $VARIANTS cmark; do
+        s=$(cut -d' ' -f1 < "$RESULTS/$tag-$n" | median)
+        m=$(awk '{ print $2 / 1024 }' < "$RESULTS/$tag-$n" | median)
+        pages=-
+        case $tag in tollgate-*) pages=$tg_pages ;; hugo-*) pages=$hugo_pages ;; esac
+        printf '%s|%s|%s|%s|%s|%s\n' "$n" "$tag" "$s" "$m" "$(ratio "$s" "$cm_s")" "$pages" >> "$TABLE"
+    done
     echo
 done
 
 # ---------------------------------------------------------------- where Tollgate's time goes
 if [ "$FAILED" -eq 0 ]; then
-    echo "One more Tollgate build of the $largest-chapter corpus, not quiet (untimed, for the per-step lines):"
-    rc=0
-    timeout "$BUILD_TIMEOUT" "$TOLLGATE" build "$BENCH_DIR/corpus-$largest" --output "$OUT_ROOT/steps-$largest" 2>&1 | sed 's/^/  /' || rc=$?
-    [ "$rc" -eq 0 ] || { echo "!! the non-quiet build failed" >&2; FAILED=1; }
-    echo
+    for variant in plain hl; do
+        [ "$variant" = plain ] || [ "$HL_SUPPORT" -eq 1 ] || continue
+        site=$BENCH_DIR/corpus-$largest; [ "$variant" = plain ] && site=$site-plain
+        echo "One more tollgate-$variant build of the $largest-chapter corpus, not quiet (untimed, for the per-step lines):"
+        rm -rf "$site/.tollgate/cache"
+        rc=0
+        timeout "$BUILD_TIMEOUT" "$TOLLGATE" build "$site" --output "$OUT_ROOT/steps-$variant-$largest" 2>&1 | sed 's/^/  /' || rc=$?
+        [ "$rc" -eq 0 ] || { echo "!! the non-quiet build failed" >&2; FAILED=1; }
+        echo
+    done
 fi
 
 # ---------------------------------------------------------------- report
+field() { grep "^$1|$2|" "$TABLE" | cut -d'|' -f"$3"; }
+verdict() { if awk -v v="$1" -v t="$2" 'BEGIN { exit !(v <= t) }'; then echo PASS; else echo FAIL; fi; }
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') (above $(nproc) means other work shared the cores)"
 echo
 if [ -s "$TABLE" ]; then
+    echo "What each variant does (both generators build the same Markdown of the same corpus):"
+    for tag in $VARIANTS cmark; do printf '  %-15s %s\n' "$tag" "$(describe "$tag")"; done
+    [ "$HL_SUPPORT" -eq 1 ] || echo "  (tollgate-hl not run: this tollgate binary does not highlight code blocks)"
+    echo
     echo "Results (median of the runs; time = wall seconds, RSS = peak resident set):"
     echo
-    printf '| %-7s | %-9s | %8s | %13s | %8s | %10s | %6s |\n' corpus tool "median s" "peak RSS MiB" "vs Hugo" "vs cmark" "pages"
-    printf '|---------|-----------|---------:|--------------:|---------:|-----------:|-------:|\n'
-    while IFS='|' read -r n tool s m rh rc pages; do
-        printf '| %-7s | %-9s | %8.2f | %13.1f | %8s | %10s | %6s |\n' "$n" "$tool" "$s" "$m" "$rh" "$rc" "$pages"
+    printf '| %-7s | %-14s | %8s | %13s | %10s | %6s |\n' corpus variant "median s" "peak RSS MiB" "vs cmark" "pages"
+    printf '|---------|----------------|---------:|--------------:|-----------:|-------:|\n'
+    while IFS='|' read -r n tag s m rc pages; do
+        printf '| %-7s | %-14s | %8.2f | %13.1f | %10s | %6s |\n' "$n" "$tag" "$s" "$m" "$rc" "$pages"
     done < "$TABLE"
     echo
-    echo "vs Hugo / vs cmark: median wall time divided by Hugo's / by the cmark-gfm floor's."
-    echo "tollgate seals premium parts (AES-256-GCM per tier); withheld = the same build with"
-    echo "--withhold-premium (premium parts left out, nothing sealed)."
+    echo "pages: .html files written (Tollgate makes no page for the parts' _index.md; Hugo"
+    echo "renders premium chapters in full, Tollgate publishes their teaser and seals the rest)."
     echo
-    echo "Cost of sealing (tollgate / withheld, median wall time):"
-    while IFS='|' read -r n tool s _; do
-        [ "$tool" = tollgate ] || continue
-        w=$(grep "^$n|withheld|" "$TABLE" | cut -d'|' -f3)
-        echo "  $n chapters: $(ratio "$s" "$w")"
-    done < "$TABLE"
-    echo "pages: .html files written (Tollgate makes no page for the parts' _index.md;"
-    echo "Hugo renders premium chapters in full, Tollgate publishes only their teaser)."
+    echo "Equal-work ratios (Tollgate median wall time / Hugo median wall time, same corpus):"
+    for n in $SIZES; do
+        [ -n "$(field "$n" hugo-plain 3)" ] || continue
+        echo "  $n chapters, neither highlights:  tollgate-plain / hugo-plain = $(ratio "$(field "$n" tollgate-plain 3)" "$(field "$n" hugo-plain 3)")"
+        if [ "$HL_SUPPORT" -eq 1 ]; then
+            echo "  $n chapters, both highlight:      tollgate-hl / hugo-hl = $(ratio "$(field "$n" tollgate-hl 3)" "$(field "$n" hugo-hl 3)")"
+        else
+            echo "  $n chapters, both highlight:      not measured (Tollgate cannot highlight);" \
+                "unequal work, for information: tollgate-plain / hugo-hl = $(ratio "$(field "$n" tollgate-plain 3)" "$(field "$n" hugo-hl 3)")"
+        fi
+    done
     echo
-    row=$(grep "^$((10000))|tollgate|" "$TABLE" || true)
-    if [ -n "$row" ]; then
-        IFS='|' read -r _ _ s m rh _ _ <<< "$row"
-        verdict() { if awk -v v="$1" -v t="$2" 'BEGIN { exit !(v <= t) }'; then echo PASS; else echo FAIL; fi; }
-        echo "10,000-chapter targets (informational):"
-        echo "  Tollgate/Hugo wall time $rh (target <= $TARGET_RATIO): $(verdict "$rh" "$TARGET_RATIO")"
-        echo "  Tollgate peak RSS $(printf '%.1f' "$m") MiB (target <= $TARGET_RSS_MIB MiB): $(verdict "$m" "$TARGET_RSS_MIB")"
+    if [ -n "$(field 10000 hugo-plain 3)" ]; then
+        echo "10,000-chapter targets (informational; 250 MB = 238.4 MiB):"
+        r=$(ratio "$(field 10000 tollgate-plain 3)" "$(field 10000 hugo-plain 3)")
+        echo "  not highlighted: Tollgate/Hugo $r (target <= $TARGET_PLAIN_RATIO): $(verdict "$r" "$TARGET_PLAIN_RATIO")"
+        if [ "$HL_SUPPORT" -eq 1 ]; then
+            r=$(ratio "$(field 10000 tollgate-hl 3)" "$(field 10000 hugo-hl 3)")
+            echo "  highlighted:     Tollgate/Hugo $r (target <= $TARGET_HL_RATIO): $(verdict "$r" "$TARGET_HL_RATIO")"
+        else
+            echo "  highlighted:     not measured (this tollgate binary does not highlight)"
+        fi
+        for tag in $VARIANTS; do
+            case $tag in tollgate-*) ;; *) continue ;; esac
+            m=$(field 10000 "$tag" 4)
+            echo "  $tag peak RSS $(printf '%.1f' "$m") MiB (target <= $TARGET_RSS_MIB MiB): $(verdict "$m" "$TARGET_RSS_MIB")"
+        done
     else
         echo "(10,000-chapter targets not checked: size 10000 was not measured)"
     fi

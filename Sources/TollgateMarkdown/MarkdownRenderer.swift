@@ -30,28 +30,28 @@ public struct MarkdownRenderer: Sendable {
 
     private static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter", "tasklist"]
 
-    /// libcmark-gfm keeps the inline parser's special characters in one global table:
-    /// `cmark_parser_finish` adds its extensions' characters (`~`, `w`, `:`…) before the
-    /// inline pass and removes them after it, so a parse that finishes while another is in
-    /// its inline pass takes strikethrough and autolinks away from the other one. The table
-    /// cannot simply be filled once: the same per-extension lists tell the emphasis pass which
-    /// extension owns a delimiter. Finishing holds this lock; feeding lines (block structure,
-    /// which never reads the table), walking and rendering the tree run in parallel.
-    private static let finishLock = NSLock()
+    /// libcmark-gfm keeps the inline parser's special characters in one global table, the
+    /// same for every parser in the process: `cmark_parser_finish` adds its extensions'
+    /// characters (`~`, `w`, `:`…) before the inline pass and removes them after it, so a
+    /// parse that finishes while another is in its inline pass takes strikethrough and
+    /// autolinks away from the other one. The table cannot simply be filled once: the same
+    /// per-extension lists tell the emphasis pass which extension owns a delimiter. Finishing
+    /// holds this lock (alone when the parser's extensions change the table, shared when they
+    /// only read it); feeding lines (block structure, which never reads the table), walking
+    /// and rendering the tree run in parallel.
+    private static let finishLock = InlinePassLock()
 
-    /// Parses `markdown` with `parser`; only the inline pass is serialized (see ``finishLock``),
-    /// unless `serialized` is false: for a parser whose extensions add no special characters.
-    private static func parse(_ markdown: String, with parser: OpaquePointer, serialized: Bool = true) -> OpaquePointer? {
+    /// Parses `markdown` with `parser`; the inline pass runs under ``finishLock``, shared with
+    /// other readers when `writesTable` is false: for a parser whose extensions add no special
+    /// characters.
+    private static func parse(_ markdown: String, with parser: OpaquePointer, writesTable: Bool = true) -> OpaquePointer? {
         var source = markdown
         source.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in
                 cmark_parser_feed(parser, chars.baseAddress, chars.count)
             }
         }
-        guard serialized else { return cmark_parser_finish(parser) }
-        finishLock.lock()
-        defer { finishLock.unlock() }
-        return cmark_parser_finish(parser)
+        return finishLock.run(writes: writesTable) { cmark_parser_finish(parser) }
     }
 
     private var cmarkOptions: Int32 {
@@ -108,15 +108,90 @@ public struct MarkdownRenderer: Sendable {
         return RenderedMarkdown(html: String(cString: rendered), headings: headings, problems: problems)
     }
 
+    /// Renders `markdown` cut in two (see ``MarkdownCut``) with one parse: the same HTML,
+    /// headings and problems as rendering the teaser's lines and the premium part's lines on
+    /// their own (the premium part's heading ids avoid the teaser's), for a document without
+    /// link reference or footnote definitions and without a byte order mark (cmark-gfm drops
+    /// one that starts a document, so a part on its own could start differently).
+    ///
+    /// - Returns: nil when the blocks cannot be told apart by lines: a top-level block without
+    ///   a line (cmark-gfm reports line 0 for a paragraph that a table interrupted), or one
+    ///   that runs past the start of the part after it. The caller then renders the two parts
+    ///   on their own.
+    public func render(
+        markdown: String,
+        firstLine: Int = 1,
+        cut: MarkdownCut,
+        resolveLink: (LinkReference) -> LinkResolution = { _ in .keep },
+        renderCode: ((CodeBlockSource) -> CodeBlockRendering)? = nil
+    ) -> (teaser: RenderedMarkdown, premium: RenderedMarkdown)? {
+        let flags = cmarkOptions
+        guard let parser = makeParser(flags) else { return nil }
+        defer { cmark_parser_free(parser) }
+        guard let document = Self.parse(markdown, with: parser) else { return nil }
+        defer { cmark_node_free(document) }
+        guard let premium = cmark_node_new(CMARK_NODE_DOCUMENT) else { return nil }
+        defer { cmark_node_free(premium) }
+        // Every block before a part's first line must end before it. cmark-gfm reports some
+        // last lines one early (an HTML block that its own end closes) and some late (a Setext
+        // heading's is the next line), so a block counts as running one line past its report.
+        // The dropped block's lines, as reported, are blanked in the parts on their own: no
+        // other block may start on them.
+        var next = cmark_node_first_child(document)
+        var droppedEnd = 0
+        while let node = next {
+            let start = Int(cmark_node_get_start_line(node)), end = Int(cmark_node_get_end_line(node))
+            guard start > 0, start > droppedEnd else { return nil }
+            let lastLine = max(start, end + 1)
+            if start < cut.teaserEnd, lastLine >= cut.teaserEnd { return nil }
+            if start < cut.premiumStart, lastLine >= cut.premiumStart { return nil }
+            if start == cut.droppedLine, start < cut.teaserEnd { droppedEnd = max(start, end) }
+            next = cmark_node_next(node)
+        }
+        next = cmark_node_first_child(document)
+        while let node = next {
+            next = cmark_node_next(node)
+            let line = Int(cmark_node_get_start_line(node))
+            if line >= cut.premiumStart {
+                cmark_node_unlink(node)
+                cmark_node_append_child(premium, node)
+            } else if line >= cut.teaserEnd || line == cut.droppedLine {
+                cmark_node_unlink(node)
+                cmark_node_free(node)
+            }
+        }
+        let extensions = cmark_parser_get_syntax_extensions(parser)
+        var ids = HeadingIDs()
+        let teaser = Self.render(
+            document, flags: flags, extensions: extensions, firstLine: firstLine, ids: &ids, resolveLink: resolveLink, renderCode: renderCode)
+        let rest = Self.render(
+            premium, flags: flags, extensions: extensions, firstLine: firstLine, ids: &ids, resolveLink: resolveLink, renderCode: renderCode)
+        return (teaser, rest)
+    }
+
+    /// `root` processed (links resolved, heading ids given) and rendered to HTML.
+    private static func render(
+        _ root: OpaquePointer, flags: Int32, extensions: UnsafeMutablePointer<cmark_llist>?, firstLine: Int, ids: inout HeadingIDs,
+        resolveLink: (LinkReference) -> LinkResolution, renderCode: ((CodeBlockSource) -> CodeBlockRendering)?
+    ) -> RenderedMarkdown {
+        let (headings, problems) = process(root, firstLine: firstLine, ids: &ids, resolveLink: resolveLink, renderCode: renderCode)
+        guard let rendered = cmark_render_html(root, flags, extensions) else {
+            return RenderedMarkdown(html: "", headings: headings, problems: problems)
+        }
+        defer { free(rendered) }
+        return RenderedMarkdown(html: String(cString: rendered), headings: headings, problems: problems)
+    }
+
     /// The top-level blocks of `markdown`, in order, parsed as ``render(markdown:firstLine:reservedIDs:definitions:resolveLink:)``
     /// parses them (footnotes and tables included).
     ///
     /// Of the extensions, only tables make blocks; the others work inside blocks. With tables
-    /// alone, which add no special character to the inline pass, the parse needs no lock.
+    /// alone, which add no special character to the inline pass, the parse only reads the
+    /// global table of special characters: it shares the lock with other such parses.
     public func blocks(of markdown: String) -> [MarkdownBlock] {
         guard let parser = makeParser(cmarkOptions, extensions: ["table"]) else { return [] }
         defer { cmark_parser_free(parser) }
-        guard let document = Self.parse(markdown, with: parser, serialized: false) else { return [] }
+        guard let document = Self.parse(markdown, with: parser, writesTable: false) else { return [] }
         defer { cmark_node_free(document) }
         var blocks: [MarkdownBlock] = []
         var next = cmark_node_first_child(document)

@@ -53,6 +53,7 @@ struct FuzzTests {
             // The premium part is rendered with the teaser's definitions, and the other way round.
             let withDefinitions = renderer.render(markdown: text, reservedIDs: Set(ids), definitions: text) { _ in .keep }
             try #require(Set(withDefinitions.headings.map(\.id)).isDisjoint(with: ids), "reserved ids reused for:\n\(text)")
+            try Self.requireSameCut(text, blocks: blocks, renderer: renderer)
         }
     }
 
@@ -86,6 +87,38 @@ struct FuzzTests {
                     "a failed build changed the published site")
             }
         }
+    }
+
+    /// Without definitions, a document cut between its blocks with one parse renders as its
+    /// parts rendered on their own (the teaser's first block left out, a middle block dropped
+    /// like a marker), or is refused.
+    static func requireSameCut(_ text: String, blocks: [MarkdownBlock], renderer: MarkdownRenderer) throws {
+        // As TeaserCut decides it (bytes, not characters).
+        guard UTF8Search.firstOffset(of: "]:", in: text) == nil, UTF8Search.firstOffset(of: "\u{FEFF}", in: text) == nil,
+            !text.utf8.contains(0x0D), let first = blocks.first
+        else { return }
+        let middle = blocks[blocks.count / 2]
+        // A marker's cut (the middle block dropped) and an implicit teaser's (nothing dropped).
+        for cut in [
+            MarkdownCut(teaserEnd: middle.startLine, premiumStart: middle.endLine + 1, droppedLine: first.startLine),
+            MarkdownCut(teaserEnd: middle.startLine, premiumStart: middle.startLine, droppedLine: first.startLine),
+        ] {
+            try requireSameCut(text, cut: cut, dropped: first, renderer: renderer)
+        }
+    }
+
+    static func requireSameCut(_ text: String, cut: MarkdownCut, dropped first: MarkdownBlock, renderer: MarkdownRenderer) throws {
+        guard let (teaser, premium) = renderer.render(markdown: text, firstLine: 3, cut: cut) else { return }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if first.startLine < cut.teaserEnd {
+            for line in first.startLine...first.endLine where line <= lines.count { lines[line - 1] = "" }
+        }
+        let expectedTeaser = renderer.render(markdown: lines.prefix(cut.teaserEnd - 1).joined(separator: "\n"), firstLine: 3)
+        let expectedPremium = renderer.render(
+            markdown: text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(cut.premiumStart - 1).joined(separator: "\n"),
+            firstLine: 3 + cut.premiumStart - 1, reservedIDs: Set(expectedTeaser.headings.map(\.id)))
+        try #require(teaser == expectedTeaser, "the teaser of one parse differs (cut \(cut)) for:\n\(text)")
+        try #require(premium == expectedPremium, "the premium part of one parse differs (cut \(cut)) for:\n\(text)")
     }
 
     /// Chapter files of the fixtures and of the example site.

@@ -20,20 +20,33 @@ extension BuildStep {
         let renderer = MarkdownRenderer(options: context.config.markdownOptions)
         let links = LinkResolver(content: context.content, basePath: context.config.basePath)
         let highlighter = CodeBlockRenderer.highlighter(for: context.config, source: context.options.source)
-        let work = zip(context.content.chapters, context.sources).map { ($0.source, $1) }
-        let results: [(RenderedChapter, [Diagnostic], Set<String>)] = parallelMap(work) { source, split in
+        let work = zip(context.content.chapters, context.sources).map { ($0, $1) }
+        let results: [(RenderedChapter, [Diagnostic], Set<String>)] = parallelMap(work) { chapter, split in
+            let source = chapter.source
             let code = highlighter.map(CodeBlockRenderer.init(highlighter:))
+            let renderCode = code.map { code in { code.render($0) } }
+            // One parse for both parts when the body can be cut by lines.
+            if let cut = split.bodyCut,
+                let (teaser, premium) = renderer.render(
+                    markdown: chapter.body, firstLine: split.publicLine, cut: cut,
+                    resolveLink: { links.resolve($0, from: source) }, renderCode: renderCode)
+            {
+                let rendered = RenderedChapter(
+                    publicHTML: teaser.html, headings: teaser.headings, premiumHTML: premium.html, premiumHeadings: premium.headings)
+                let problems = (teaser.problems + premium.problems).map { Diagnostic(file: source, line: $0.line, $0.message) }
+                return (rendered, problems, code?.unknownLanguages ?? [])
+            }
             let visible = renderer.render(
                 markdown: split.publicMarkdown, firstLine: split.publicLine, definitions: split.premiumDefinitions,
-                resolveLink: { links.resolve($0, from: source) }, renderCode: code.map { code in { code.render($0) } })
+                resolveLink: { links.resolve($0, from: source) }, renderCode: renderCode)
             var problems = visible.problems
             var premiumHTML: String?
             var premiumHeadings: [Heading] = []
-            if let premium = split.premiumMarkdown {
+            if let premium = split.premiumMarkdown(body: chapter.body) {
                 let rendered = renderer.render(
                     markdown: premium, firstLine: split.premiumLine, reservedIDs: Set(visible.headings.map(\.id)),
                     definitions: split.publicDefinitions,
-                    resolveLink: { links.resolve($0, from: source) }, renderCode: code.map { code in { code.render($0) } })
+                    resolveLink: { links.resolve($0, from: source) }, renderCode: renderCode)
                 problems += rendered.problems
                 premiumHTML = rendered.html
                 premiumHeadings = rendered.headings
@@ -44,10 +57,12 @@ extension BuildStep {
         }
         var bag = DiagnosticBag()
         var unknown: [String: Set<String>] = [:]
+        // The parts are rendered: their text (a copy of most of every body) is let go.
+        context.sources = []
         context.rendered = results.map(\.0)
         bag.add(contentsOf: results.flatMap(\.1))
-        for ((source, _), result) in zip(work, results) {
-            for language in result.2 { unknown[language, default: []].insert(source) }
+        for ((chapter, _), result) in zip(work, results) {
+            for language in result.2 { unknown[language, default: []].insert(chapter.source) }
         }
         context.courseBodies = context.content.courses.map { course in
             let code = highlighter.map(CodeBlockRenderer.init(highlighter:))

@@ -10,28 +10,51 @@ struct ChapterSource: Sendable {
     var publicMarkdown: String
     var publicLine: Int
     /// The rest of a locked chapter, after its teaser; nil for a public chapter.
-    var premiumMarkdown: String?
+    private var premium: Premium?
     var premiumLine: Int
     /// Link reference and footnote definitions written in the premium part: the teaser is
     /// rendered with them, and shows a footnote only if it cites it.
     var premiumDefinitions = ""
     /// Those written in the teaser, for the premium part.
     var publicDefinitions = ""
+    /// For a locked chapter without definitions: the same two parts as a cut of the whole
+    /// body, which renders them with one parse.
+    var bodyCut: MarkdownCut?
+
+    /// Where a locked chapter's premium part is kept.
+    enum Premium: Sendable {
+        /// A copy of its text.
+        case text(String)
+        /// No copy: it is the chapter's body from ``ChapterSource/bodyCut``'s `premiumStart` on.
+        case inBody
+    }
 
     /// A chapter published whole.
     init(whole markdown: String, line: Int) {
         publicMarkdown = markdown
         publicLine = line
-        premiumMarkdown = nil
+        premium = nil
         premiumLine = 0
     }
 
     /// A locked chapter's two parts.
-    init(teaser: String, premium: String, line: Int, premiumLine: Int) {
+    init(teaser: String, premium: Premium, line: Int, premiumLine: Int) {
         publicMarkdown = teaser
         publicLine = line
-        premiumMarkdown = premium
+        self.premium = premium
         self.premiumLine = premiumLine
+    }
+
+    /// True for a locked chapter (one with a premium part).
+    var isLocked: Bool { premium != nil }
+
+    /// The premium part of a locked chapter whose body is `body`; nil for a public chapter.
+    func premiumMarkdown(body: String) -> String? {
+        switch premium {
+        case nil: nil
+        case .text(let text): text
+        case .inBody: String(body[LineScanner(body).startOfLine((bodyCut?.premiumStart ?? 1) - 1)...])
+        }
     }
 }
 
@@ -56,7 +79,7 @@ extension BuildStep {
         }
         if !bag.isEmpty { throw DiagnosticList(items: bag.items) }
         context.sources = sources
-        let premium = sources.filter { $0.premiumMarkdown != nil }.count
+        let premium = sources.filter(\.isLocked).count
         return "\(Format.count(premium, "premium chapter")) of \(Format.count(sources.count))"
     }
 }

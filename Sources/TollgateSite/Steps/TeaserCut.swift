@@ -41,8 +41,10 @@ struct TeaserCut: Sendable {
         // Blocks a reader sees where they are written (footnotes go to the end of the page).
         var content = blocks.filter { $0.kind != .footnoteDefinition }
         var title = 0  // the size of a dropped title
+        var titleLine: Int?
         if let first = content.first, case .heading = first.kind, Self.repeatsTitle(first.text, chapter.title) {
             title = Self.size(of: content[...0], in: lines)
+            titleLine = first.startLine
             blank(first)
             content.removeFirst()
         }
@@ -95,13 +97,21 @@ struct TeaserCut: Sendable {
             }
         }
         let teaser = lines[..<min(teaserEnd - 1, lines.count)]
-        // No line of the premium part was blanked: it is the body from its first line on.
-        let premium = body[LineScanner(body).startOfLine(premiumStart - 1)...]
-        var cut = ChapterSource(
-            teaser: teaser.joined(separator: "\n"), premium: String(premium),
-            line: chapter.bodyLine, premiumLine: fileLine(premiumStart))
         // Every definition has a `]:` (`[ref]: url`, `[^note]: text`).
-        if UTF8Search.firstOffset(of: "]:", in: body) != nil {
+        let hasDefinitions = UTF8Search.firstOffset(of: "]:", in: body) != nil
+        // Without definitions, neither part depends on the other: the body can be parsed once
+        // and cut between the same blocks. (cmark-gfm drops a byte order mark that starts a
+        // document, so a premium part on its own could start differently.)
+        let bodyCut = hasDefinitions || UTF8Search.firstOffset(of: "\u{FEFF}", in: body) != nil
+            ? nil : MarkdownCut(teaserEnd: teaserEnd, premiumStart: premiumStart, droppedLine: titleLine)
+        // No line of the premium part was blanked: it is the body from its first line on, kept
+        // as a copy only when the body is not kept for one parse.
+        var cut = ChapterSource(
+            teaser: teaser.joined(separator: "\n"),
+            premium: bodyCut == nil ? .text(String(body[LineScanner(body).startOfLine(premiumStart - 1)...])) : .inBody,
+            line: chapter.bodyLine, premiumLine: fileLine(premiumStart))
+        cut.bodyCut = bodyCut
+        if hasDefinitions {
             cut.publicDefinitions = Self.definitions(in: 1..<teaserEnd, blocks: blocks, lines: lines, renderer: renderer)
             cut.premiumDefinitions = Self.definitions(in: premiumStart..<(lines.count + 1), blocks: blocks, lines: lines, renderer: renderer)
         }
