@@ -58,6 +58,44 @@ struct HighlightBuildTests {
         #expect(try Self.rendered(site.root) == cold)
     }
 
+    @Test("a locked chapter cut with one parse (no definitions) has its code highlighted in the teaser and the premium part")
+    func onePassCut() throws {
+        let site = try FixtureSite.exampleSite()
+        defer { site.remove() }
+        let chapter = site.root.appendingPathComponent("content/swift-concurrency/01-foundations/09-one-pass.md")
+        try """
+            ---
+            title: One pass
+            tier: pro
+            weight: 90
+            ---
+
+            The teaser shows a loop:
+
+            ```swift
+            for index in 0..<3 { print(index) }
+            ```
+
+            <!--more-->
+
+            The premium part shows a function:
+
+            ```swift
+            func premiumOnly() -> Int { return 42 }
+            ```
+            """.write(to: chapter, atomically: true, encoding: .utf8)
+        var context = BuildContext(options: BuildOptions.fixture(source: site.root, output: site.root.appendingPathComponent("_unused")))
+        for step in [BuildStep.loadConfiguration, .loadContent, .splitPremium] { _ = try step.perform(&context) }
+        let index = try #require(context.content.chapters.firstIndex { $0.source.hasSuffix("09-one-pass.md") })
+        #expect(context.sources[index].bodyCut != nil, "the chapter is cut by lines, with one parse")
+        _ = try BuildStep.renderMarkdown.perform(&context)
+        let rendered = context.rendered[index]
+        #expect(rendered.publicHTML.contains("<span class=\"hl-cf\">for</span>") || rendered.publicHTML.contains("<span class=\"hl-kw\">for</span>"))
+        let premium = try #require(rendered.premiumHTML)
+        #expect(premium.contains("<span class=\"hl-kw\">func</span>"), "\(premium)")
+        #expect(!rendered.publicHTML.contains("premiumOnly"))
+    }
+
     @Test("two builds, one with a cold cache and one with a warm cache, write identical sites, sealed pages included")
     func identicalSites() throws {
         let site = try FixtureSite.exampleSite()
