@@ -118,11 +118,11 @@ public final class SQLiteLicenseStore: LicenseStore {
     }
 
     public func license(id: String) async throws -> License? {
-        try await read("SELECT * FROM licenses WHERE id = ?", [.text(id)]).first.map(License.init(row:))
+        try await read("SELECT * FROM licenses WHERE id = ?", [.text(id)]).first.map({ License(row: $0) })
     }
 
     public func license(checkoutSession: String) async throws -> License? {
-        try await read("SELECT * FROM licenses WHERE stripe_session = ?", [.text(checkoutSession)]).first.map(License.init(row:))
+        try await read("SELECT * FROM licenses WHERE stripe_session = ?", [.text(checkoutSession)]).first.map({ License(row: $0) })
     }
 
     public func licenses(_ filter: LicenseFilter) async throws -> [License] {
@@ -146,7 +146,7 @@ public final class SQLiteLicenseStore: LicenseStore {
         }
         sql += " ORDER BY created_at DESC, rowid DESC LIMIT ?"
         binds.append(.integer(filter.limit))
-        return try await read(sql, binds).map(License.init(row:))
+        return try await read(sql, binds).map({ License(row: $0) })
     }
 
     public func unlockLookup(keyHash: [UInt8], clientID: String) async throws -> UnlockLookup? {
@@ -216,7 +216,7 @@ public final class SQLiteLicenseStore: LicenseStore {
     }
 
     public func devices(licenseID: String) async throws -> [Device] {
-        try await read("SELECT * FROM devices WHERE license_id = ? ORDER BY created_at, id", [.text(licenseID)]).map(Device.init(row:))
+        try await read("SELECT * FROM devices WHERE license_id = ? ORDER BY created_at, id", [.text(licenseID)]).map({ Device(row: $0) })
     }
 
     public func removeDevice(id: String, licenseID: String) async throws -> Bool {
@@ -317,7 +317,7 @@ public final class SQLiteLicenseStore: LicenseStore {
     }
 
     private static func change(_ id: String, _ change: LicenseChange, at now: Date, on connection: SQLiteConnection) async throws -> License? {
-        guard var license = try await connection.rows("SELECT * FROM licenses WHERE id = ?", [.text(id)]).first.map(License.init(row:)) else {
+        guard var license = try await connection.rows("SELECT * FROM licenses WHERE id = ?", [.text(id)]).first.map({ License(row: $0) }) else {
             return nil
         }
         license.apply(change, at: now)
@@ -455,12 +455,9 @@ extension SQLiteData {
     static func optional(_ text: String?) -> SQLiteData { text.map { .text($0) } ?? .null }
 }
 
-extension SQLiteRow {
-    func string(_ name: String) -> String { column(name)?.string ?? "" }
+extension SQLiteRow: StoredRow {
     func optionalString(_ name: String) -> String? { column(name)?.string }
-    func int(_ name: String) -> Int { column(name)?.integer ?? 0 }
-    func date(_ name: String) -> Date { Date(timeIntervalSince1970: TimeInterval(int(name))) }
-    func optionalDate(_ name: String) -> Date? { column(name)?.integer.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
+    func optionalInt(_ name: String) -> Int? { column(name)?.integer }
     func bytes(_ name: String) -> [UInt8] { column(name)?.blob.map { Array($0.readableBytesView) } ?? [] }
 }
 
@@ -468,29 +465,3 @@ extension Date {
     var unixSeconds: Int { Int(timeIntervalSince1970.rounded(.down)) }
 }
 
-extension License {
-    init(row: SQLiteRow) {
-        self.init(
-            id: row.string("id"), keyHash: row.bytes("key_hash"), email: row.optionalString("email"),
-            tiers: row.string("tiers").split(separator: " ").map(String.init),
-            status: LicenseStatus(rawValue: row.string("status")) ?? .revoked, reason: row.optionalString("reason"),
-            expiresAt: row.optionalDate("expires_at"), deviceLimit: row.int("device_limit"), createdAt: row.date("created_at"),
-            updatedAt: row.date("updated_at"), source: row.string("source"), note: row.optionalString("note"),
-            stripe: StripeReferences(
-                session: row.optionalString("stripe_session"), customer: row.optionalString("stripe_customer"),
-                subscription: row.optionalString("stripe_subscription"), paymentIntent: row.optionalString("stripe_payment_intent"),
-                invoice: row.optionalString("stripe_invoice")
-            ),
-            deliveredAt: row.optionalDate("delivered_at")
-        )
-    }
-}
-
-extension Device {
-    init(row: SQLiteRow) {
-        self.init(
-            id: row.string("id"), licenseID: row.string("license_id"), clientID: row.string("client_id"),
-            tokenHash: row.bytes("token_hash"), createdAt: row.date("created_at"), lastSeenAt: row.date("last_seen_at")
-        )
-    }
-}

@@ -27,7 +27,7 @@ extension PostgresLicenseStore {
     /// Applies `change` to the license `id`, holding its row lock, so two extensions at once both count.
     static func change(_ id: String, _ change: LicenseChange, at now: Date, on connection: PostgresConnection) async throws -> License? {
         guard var license = try await connection.rows("SELECT * FROM licenses WHERE id = \(id) FOR UPDATE", logger: .silent)
-            .first.map(License.init(postgres:))
+            .first.map({ License(row: $0) })
         else { return nil }
         license.apply(change, at: now)
         try await connection.rows(
@@ -89,45 +89,14 @@ extension PostgresLicenseStore {
     }
 }
 
-extension PostgresRandomAccessRow {
-    func string(_ name: String) -> String { optionalString(name) ?? "" }
+extension PostgresRandomAccessRow: StoredRow {
     func optionalString(_ name: String) -> String? {
         guard contains(name) else { return nil }
         return try? self[name].decode(String?.self)
     }
-    func int(_ name: String) -> Int { (try? self[name].decode(Int?.self)) .flatMap { $0 } ?? 0 }
-    func date(_ name: String) -> Date { Date(timeIntervalSince1970: TimeInterval(int(name))) }
-    func optionalDate(_ name: String) -> Date? {
-        (try? self[name].decode(Int?.self)).flatMap { $0 }.map { Date(timeIntervalSince1970: TimeInterval($0)) }
-    }
+    func optionalInt(_ name: String) -> Int? { (try? self[name].decode(Int?.self)).flatMap { $0 } }
     func bytes(_ name: String) -> [UInt8] {
         (try? self[name].decode(ByteBuffer?.self)).flatMap { $0 }.map { Array($0.readableBytesView) } ?? []
     }
 }
 
-extension License {
-    init(postgres row: PostgresRandomAccessRow) {
-        self.init(
-            id: row.string("id"), keyHash: row.bytes("key_hash"), email: row.optionalString("email"),
-            tiers: row.string("tiers").split(separator: " ").map(String.init),
-            status: LicenseStatus(rawValue: row.string("status")) ?? .revoked, reason: row.optionalString("reason"),
-            expiresAt: row.optionalDate("expires_at"), deviceLimit: row.int("device_limit"), createdAt: row.date("created_at"),
-            updatedAt: row.date("updated_at"), source: row.string("source"), note: row.optionalString("note"),
-            stripe: StripeReferences(
-                session: row.optionalString("stripe_session"), customer: row.optionalString("stripe_customer"),
-                subscription: row.optionalString("stripe_subscription"), paymentIntent: row.optionalString("stripe_payment_intent"),
-                invoice: row.optionalString("stripe_invoice")
-            ),
-            deliveredAt: row.optionalDate("delivered_at")
-        )
-    }
-}
-
-extension Device {
-    init(postgres row: PostgresRandomAccessRow) {
-        self.init(
-            id: row.string("id"), licenseID: row.string("license_id"), clientID: row.string("client_id"),
-            tokenHash: row.bytes("token_hash"), createdAt: row.date("created_at"), lastSeenAt: row.date("last_seen_at")
-        )
-    }
-}

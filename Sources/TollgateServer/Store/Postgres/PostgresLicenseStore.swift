@@ -135,11 +135,11 @@ public final class PostgresLicenseStore: LicenseStore {
     }
 
     public func license(id: String) async throws -> License? {
-        try await rows("SELECT * FROM licenses WHERE id = \(id)").first.map(License.init(postgres:))
+        try await rows("SELECT * FROM licenses WHERE id = \(id)").first.map({ License(row: $0) })
     }
 
     public func license(checkoutSession: String) async throws -> License? {
-        try await rows("SELECT * FROM licenses WHERE stripe_session = \(checkoutSession)").first.map(License.init(postgres:))
+        try await rows("SELECT * FROM licenses WHERE stripe_session = \(checkoutSession)").first.map({ License(row: $0) })
     }
 
     public func licenses(_ filter: LicenseFilter) async throws -> [License] {
@@ -157,7 +157,7 @@ public final class PostgresLicenseStore: LicenseStore {
               AND (\(email)::text IS NULL OR lower(email) = lower(\(email)))
             ORDER BY created_at DESC, seq DESC LIMIT \(limit)
             """
-        ).map(License.init(postgres:))
+        ).map({ License(row: $0) })
     }
 
     public func unlockLookup(keyHash: [UInt8], clientID: String) async throws -> UnlockLookup? {
@@ -171,7 +171,7 @@ public final class PostgresLicenseStore: LicenseStore {
             """
         )
         guard let row = rows.first else { return nil }
-        let license = License(postgres: row)
+        let license = License(row: row)
         let device = row.optionalString("d_id").map { id in
             Device(
                 id: id, licenseID: license.id, clientID: row.string("d_client_id"), tokenHash: row.bytes("d_token_hash"),
@@ -192,7 +192,7 @@ public final class PostgresLicenseStore: LicenseStore {
             """
         )
         guard let row = rows.first else { return nil }
-        let license = License(postgres: row)
+        let license = License(row: row)
         let device = Device(
             id: row.string("d_id"), licenseID: license.id, clientID: row.string("d_client_id"), tokenHash: tokenHash,
             createdAt: row.date("d_created_at"), lastSeenAt: row.date("d_last_seen_at")
@@ -210,7 +210,7 @@ public final class PostgresLicenseStore: LicenseStore {
             let existing = try await connection.rows(
                 "SELECT * FROM devices WHERE license_id = \(device.licenseID) AND client_id = \(device.clientID)", logger: .silent
             )
-            if let row = existing.first { return .existing(Device(postgres: row), devicesInUse: count) }
+            if let row = existing.first { return .existing(Device(row: row), devicesInUse: count) }
             guard count < limit else { return .limitReached(devicesInUse: count) }
             try await connection.rows(
                 """
@@ -230,7 +230,7 @@ public final class PostgresLicenseStore: LicenseStore {
     }
 
     public func devices(licenseID: String) async throws -> [Device] {
-        try await rows("SELECT * FROM devices WHERE license_id = \(licenseID) ORDER BY created_at, id").map(Device.init(postgres:))
+        try await rows("SELECT * FROM devices WHERE license_id = \(licenseID) ORDER BY created_at, id").map({ Device(row: $0) })
     }
 
     public func removeDevice(id: String, licenseID: String) async throws -> Bool {
