@@ -22,7 +22,7 @@ enum MemberFiles {
             courseBodies: context.courseBodies)
         try staging.write(context.theme.render(HelpPage.kind, HelpPage.context(pages)), to: HelpPage.slug + "/index.html")
         try staging.write(manifestText(config: context.config), to: manifest)
-        let build = try buildID(of: staging.url)
+        let build = try buildID(of: staging.url, known: staging.written)
         try staging.write(try serviceWorkerText(basePath: context.config.basePath, build: build), to: serviceWorker)
         return 3
     }
@@ -56,7 +56,8 @@ enum MemberFiles {
 
     /// 16 hex digits of SHA-256 over every file of the folder: its path, its size, and its
     /// bytes for files up to 1 MiB (larger ones, sealed downloads and media, by path and size).
-    static func buildID(of folder: URL) throws -> String {
+    /// Files in `known` are not read again: their digests were taken as they were written.
+    static func buildID(of folder: URL, known: WrittenFiles? = nil) throws -> String {
         var listing: [UInt8] = []
         let root = folder.resolvingSymlinksInPath()
         guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey]) else {
@@ -71,7 +72,9 @@ enum MemberFiles {
         }
         for file in files.sorted(by: { $0.path < $1.path }) {
             listing += Array("\(file.path)\t\(file.size)\t".utf8)
-            if file.size <= 1 << 20 { listing += sha256(Array(try Data(contentsOf: file.url))) }
+            if file.size <= 1 << 20 {
+                listing += try known?.digest(of: file.path, size: file.size) ?? sha256(Array(Data(contentsOf: file.url)))
+            }
             listing.append(0x0A)
         }
         return Encoding.hex(sha256(listing).prefix(8))

@@ -14,6 +14,8 @@ private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ coun
 /// The staging folder a build writes into, next to the output folder.
 struct OutputFolder: Sendable {
     let url: URL
+    /// What ``write(_:to:)`` wrote, with digests for the build id; nil records nothing.
+    var written: WrittenFiles? = nil
 
     /// Makes a fresh staging folder beside `output` (same file system, so it can be renamed).
     static func staging(for output: URL) throws -> OutputFolder {
@@ -26,7 +28,7 @@ struct OutputFolder: Sendable {
         } catch {
             throw Diagnostic(file: nil, "cannot create \(url.path): \(error.localizedDescription)")
         }
-        return OutputFolder(url: url)
+        return OutputFolder(url: url, written: WrittenFiles())
     }
 
     /// Writes `text` to `path` (relative, `/`-separated), creating folders.
@@ -66,11 +68,13 @@ struct OutputFolder: Sendable {
             }
             offset += written
         }
+        self.written?.record(bytes, path: path)
     }
 
     /// Copies the file at `source` to `path`.
     func copy(_ source: URL, to path: String) throws {
         let file = url.appendingPathComponent(path)
+        written?.forget(path: path)
         do {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             if FileManager.default.fileExists(atPath: file.path) { try FileManager.default.removeItem(at: file) }

@@ -30,6 +30,8 @@ struct BuildContext {
     var pageLeaks: LeakReport?
     /// The folder being written; moved into place after the last step.
     var staging: URL!
+    /// The files written into `staging` so far, with their digests (for the build id).
+    var written: WrittenFiles?
     /// Things the author must know, for the report.
     var notices: [String] = []
     var files = 0

@@ -5,6 +5,7 @@ extension BuildStep {
     static let applyLayouts = BuildStep(name: "apply layouts") { context in
         let staging = try OutputFolder.staging(for: context.options.output)
         context.staging = staging.url
+        context.written = staging.written
         let content = context.content
         let published = context.published
         let pages = PageContexts(

@@ -3,7 +3,7 @@ import Foundation
 extension BuildStep {
     /// Step 7: theme assets, content assets, `static/`, sitemap, feed and robots.txt.
     static let writeSite = BuildStep(name: "write the site") { context in
-        let staging = OutputFolder(url: context.staging)
+        let staging = OutputFolder(url: context.staging, written: context.written)
         var files = 0
         for asset in context.theme.assets {
             try staging.copy(asset.url, to: "assets/" + asset.name)
