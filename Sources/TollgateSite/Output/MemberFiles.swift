@@ -1,6 +1,12 @@
 import Foundation
 import TollgateCrypto
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The files of the member's side that every site has at its root (docs/authoring.md,
 /// "What the build writes"): the "How unlocking works" page, the web app manifest, and the
 /// service worker that keeps a course for offline reading once a member asks for it.
@@ -60,16 +66,7 @@ enum MemberFiles {
     static func buildID(of folder: URL, known: WrittenFiles? = nil) throws -> String {
         var listing: [UInt8] = []
         let root = folder.resolvingSymlinksInPath()
-        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey]) else {
-            return "0"
-        }
-        var files: [(path: String, url: URL, size: Int)] = []
-        for case let url as URL in enumerator {
-            let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
-            guard values.isRegularFile == true else { continue }
-            let path = String(url.resolvingSymlinksInPath().path.dropFirst(root.path.count))
-            files.append((path, url, values.fileSize ?? 0))
-        }
+        guard let files = regularFiles(under: root) else { return "0" }
         for file in files.sorted(by: { $0.path < $1.path }) {
             listing += Array("\(file.path)\t\(file.size)\t".utf8)
             if file.size <= 1 << 20 {
@@ -78,6 +75,37 @@ enum MemberFiles {
             listing.append(0x0A)
         }
         return Encoding.hex(sha256(listing).prefix(8))
+    }
+
+    /// The regular files under `root` (symbolic links neither listed nor followed), with
+    /// their paths from `root` starting with `/`; nil when `root` cannot be read.
+    /// Plain `readdir` and `lstat`: Foundation's resource values look up each file's owner and
+    /// group by name (reading /etc/passwd and /etc/group twice per file).
+    private static func regularFiles(under root: URL) -> [(path: String, url: URL, size: Int)]? {
+        var files: [(path: String, url: URL, size: Int)] = []
+        var folders = [""]
+        var first = true
+        while let relative = folders.popLast() {
+            guard let directory = opendir(root.path + relative) else {
+                if first { return nil }
+                continue
+            }
+            first = false
+            defer { closedir(directory) }
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                guard name != ".", name != ".." else { continue }
+                let path = relative + "/" + name
+                var status = stat()
+                guard lstat(root.path + path, &status) == 0 else { continue }
+                switch status.st_mode & S_IFMT {
+                case S_IFDIR: folders.append(path)
+                case S_IFREG: files.append((path, root.appendingPathComponent(String(path.dropFirst())), Int(status.st_size)))
+                default: continue
+                }
+            }
+        }
+        return files
     }
 }
 
