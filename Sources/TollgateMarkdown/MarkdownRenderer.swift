@@ -139,8 +139,11 @@ public struct MarkdownRenderer: Sendable {
         // other block may start on them.
         var next = cmark_node_first_child(document)
         var droppedEnd = 0
+        var setext = SetextLines(markdown)
         while let node = next {
-            let start = Int(cmark_node_get_start_line(node)), end = Int(cmark_node_get_end_line(node))
+            let start = Int(cmark_node_get_start_line(node))
+            var end = Int(cmark_node_get_end_line(node))
+            if cmark_node_get_type(node) == CMARK_NODE_HEADING { end = setext.lastLine(start: start, reportedEnd: end) }
             guard start > 0, start > droppedEnd else { return nil }
             let lastLine = max(start, end + 1)
             if start < cut.teaserEnd, lastLine >= cut.teaserEnd { return nil }
@@ -194,6 +197,7 @@ public struct MarkdownRenderer: Sendable {
         guard let document = Self.parse(markdown, with: parser, writesTable: false) else { return [] }
         defer { cmark_node_free(document) }
         var blocks: [MarkdownBlock] = []
+        var setext = SetextLines(markdown)
         var next = cmark_node_first_child(document)
         while let node = next {
             next = cmark_node_next(node)
@@ -217,7 +221,9 @@ public struct MarkdownRenderer: Sendable {
             // takes its last line and its position): such a block starts on line 1 here, so
             // every line number is a line of the text, and its size reads as nothing.
             let start = max(1, Int(cmark_node_get_start_line(node)))
-            blocks.append(MarkdownBlock(kind: kind, startLine: start, endLine: max(start, Int(cmark_node_get_end_line(node))), text: text))
+            var end = max(start, Int(cmark_node_get_end_line(node)))
+            if case .heading = kind { end = setext.lastLine(start: start, reportedEnd: end) }
+            blocks.append(MarkdownBlock(kind: kind, startLine: start, endLine: end, text: text))
         }
         return blocks
     }

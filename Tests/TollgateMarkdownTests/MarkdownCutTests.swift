@@ -84,7 +84,18 @@ struct MarkdownCutTests {
         #expect(once(text, cut: MarkdownCut(teaserEnd: 3, premiumStart: 3)) != nil)
         // An HTML block closed by its own end is reported to end a line early.
         #expect(once("<!-- a\nb -->\nPremium\n", cut: MarkdownCut(teaserEnd: 1, premiumStart: 2)) == nil)
-        // A dropped Setext title reported over the paragraph right after it.
-        #expect(once("Title\n=====\nParagraph\n\nMore\n", cut: MarkdownCut(teaserEnd: 5, premiumStart: 5, droppedLine: 1)) == nil)
+    }
+
+    /// cmark-gfm reports a Setext heading as ending on the line after its underline: the
+    /// paragraph right under a dropped Setext title stays in the teaser.
+    @Test("a dropped Setext title ends at its underline: the same parts as two parses")
+    func setextTitle() throws {
+        let text = "Title\n=====\nParagraph right under.\n\nMore\n"
+        let cut = MarkdownCut(teaserEnd: 5, premiumStart: 5, droppedLine: 1)
+        let (teaser, premium) = try #require(once(text, cut: cut))
+        let (expectedTeaser, expectedPremium) = separately(text, cut: cut, dropped: 1...2)
+        #expect(teaser == expectedTeaser)
+        #expect(premium == expectedPremium)
+        #expect(teaser.html == "<p>Paragraph right under.</p>\n")
     }
 }

@@ -70,6 +70,17 @@ struct TeaserTests {
         #expect(page.components(separatedBy: "Title repeat — a chapter").count == 1)
     }
 
+    @Test("a Setext heading that repeats the title ends at its underline: the paragraph right under it is the teaser")
+    func repeatedSetextTitle() throws {
+        let (teaser, premium) = try Self.parts("setext-title")
+        #expect(!teaser.contains("<h1"))
+        #expect(teaser.contains("<p>Public paragraph right under the underline"))
+        #expect(!teaser.contains("PAYWALLED"))
+        #expect(premium.hasPrefix("<p>PAYWALLED-SETEXT the second paragraph"))
+        #expect(!premium.contains("Public paragraph"))
+        #expect(try Self.page("setext-title").contains("Public paragraph right under the underline"))
+    }
+
     @Test("without a marker, a first paragraph longer than a third of the chapter is not published")
     func implicitTeaserIsCapped() throws {
         let (teaser, premium) = try Self.parts("long-first")
