@@ -64,4 +64,16 @@ struct CacheTests {
         #expect(Set(outputs).count == variants.count)
         #expect(entries(in: folder).count == variants.count)
     }
+
+    @Test("threads storing the same block at once leave one whole entry and no temporary file")
+    func concurrentStores() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cache = HighlightCache(folder: folder)
+        let html = String(repeating: "<span class=\"hl-kw\">let</span> x = 1\n", count: 2_000)
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in cache.store(html, for: "ab12") }
+        #expect(cache.html(for: "ab12") == html)
+        let files = FileManager.default.enumerator(atPath: folder.path)?.allObjects.compactMap { $0 as? String } ?? []
+        #expect(files.sorted() == ["ab", "ab/ab12.html"])
+    }
 }
